@@ -1,0 +1,63 @@
+"""Roles and their explicit permissions: the one place that says who may do what.
+
+docs/permissions.md shows this matrix as a table; a test checks the two agree.
+"""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENT = "agent", _("Agent")
+    MARKETER = "marketer", _("Marketer")
+    ANALYST = "analyst", _("Analyst")
+
+
+class Perm(StrEnum):
+    """An action a member may take. Later modules add theirs here and to the matrix below."""
+
+    WORKSPACE_VIEW = "workspace.view"
+    WORKSPACE_MANAGE = "workspace.manage"  # name, business hours, days off
+    MEMBERS_VIEW = "members.view"
+    MEMBERS_MANAGE = "members.manage"  # invite, change role, remove
+    OWNERS_MANAGE = "owners.manage"  # grant or take away the owner role
+    AUDIT_VIEW = "audit.view"
+    API_TOKENS_OWN = "api_tokens.own"  # create and revoke one's own tokens
+    TASKS_VIEW_FAILED = "tasks.view_failed"
+    OUTBOX_MAIL_VIEW = "outbox_mail.view"  # the operators' page of sent e-mail (embedded mode)
+    CUSTOMERS_VIEW = "customers.view"
+    CUSTOMERS_EDIT = "customers.edit"
+    CONVERSATIONS_REPLY = "conversations.reply"
+    CONVERSATIONS_ASSIGN = "conversations.assign"
+    CAMPAIGNS_MANAGE = "campaigns.manage"
+    REPORTS_VIEW = "reports.view"
+    DATA_EXPORT = "data.export"
+
+
+_ALL = frozenset(Perm)
+_EVERYONE = frozenset({Perm.WORKSPACE_VIEW, Perm.MEMBERS_VIEW, Perm.API_TOKENS_OWN, Perm.CUSTOMERS_VIEW})
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.OWNER: _ALL,
+    Role.ADMIN: _ALL - {Perm.OWNERS_MANAGE},
+    Role.SUPERVISOR: _EVERYONE
+    | {
+        Perm.CUSTOMERS_EDIT,
+        Perm.CONVERSATIONS_REPLY,
+        Perm.CONVERSATIONS_ASSIGN,
+        Perm.REPORTS_VIEW,
+        Perm.AUDIT_VIEW,
+    },
+    Role.AGENT: _EVERYONE | {Perm.CUSTOMERS_EDIT, Perm.CONVERSATIONS_REPLY},
+    Role.MARKETER: _EVERYONE | {Perm.CAMPAIGNS_MANAGE, Perm.REPORTS_VIEW},
+    Role.ANALYST: _EVERYONE | {Perm.REPORTS_VIEW, Perm.DATA_EXPORT},
+}
+
+
+def role_has(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())

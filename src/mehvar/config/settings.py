@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "mehvar.core",
     "mehvar.ops",
     "mehvar.web",
+    "mehvar.customers",
     "mehvar.demo",
     "mehvar.api",
 ]
@@ -154,6 +155,7 @@ LANGUAGE_COOKIE_NAME = "mehvar_language"
 # --- Static files and e-mail ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -29,7 +29,6 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     API_TOKENS_OWN = "api_tokens.own"  # create and revoke one's own tokens
     TASKS_VIEW_FAILED = "tasks.view_failed"
-    OUTBOX_MAIL_VIEW = "outbox_mail.view"  # the operators' page of sent e-mail (embedded mode)
     CUSTOMERS_VIEW = "customers.view"
     CUSTOMERS_EDIT = "customers.edit"
     CONVERSATIONS_REPLY = "conversations.reply"

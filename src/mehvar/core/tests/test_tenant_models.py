@@ -12,7 +12,6 @@ GLOBAL_MODELS = {
     "core.workspace": "the tenant itself",
     "ops.workerheartbeat": "the worker process serves every workspace",
     "ops.scheduledrun": "periodic jobs are global; each job iterates workspaces itself",
-    "mehvar_api.idempotencyrecord": "scoped to an API token, which belongs to one workspace",
 }
 # Unique lookups that are global by nature: a secret's hash must be unique across all workspaces.
 GLOBAL_UNIQUE_FIELDS = {("accounts.apitoken", "token_hash"), ("core.invitation", "token_hash")}

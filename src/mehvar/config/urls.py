@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from mehvar.config.api import api
 
-admin.site.site_header = admin.site.site_title = "Mehvar"
+admin.site.site_header = admin.site.site_title = _("Mehvar administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,18 +1,22 @@
 """Writes for accounts: API tokens, login throttling, the user's own preferences."""
 
 import datetime as dt
+import math
 import secrets
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mehvar.accounts.models import ApiToken, LoginFailure, User
 from mehvar.core.audit import audit_record, changed, snapshot
-from mehvar.core.models import AuditEntry, Membership
-from mehvar.core.services import token_digest
+from mehvar.core.models import AuditEntry, Invitation, Membership
+from mehvar.core.services import invitation_accept, token_digest
 
 TOKEN_PREFIX = "mhv_"
 
@@ -80,6 +84,56 @@ def login_is_throttled(*, email: str, ip_address: str) -> bool:
     return by_email >= limit or by_ip >= limit * 4
 
 
+def login_retry_after(*, email: str, ip_address: str) -> int:
+    """Seconds until this e-mail (and address) may try again; 0 when sign-in is not throttled.
+
+    The wait ends when enough of the recent failures have left the window to bring the count under the limit.
+    """
+    window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    now = timezone.now()
+    recent = LoginFailure.objects.filter(created_at__gte=now - window).order_by("-created_at")
+    limit = settings.LOGIN_FAILURE_LIMIT
+    checks = [(recent.filter(email=email.strip().lower()), limit)]
+    if ip_address:
+        checks.append((recent.filter(ip_address=ip_address), limit * 4))
+    wait = 0.0
+    for failures, allowed in checks:
+        times = list(failures.values_list("created_at", flat=True)[:allowed])
+        if len(times) >= allowed:
+            wait = max(wait, (times[allowed - 1] + window - now).total_seconds())
+    return max(0, math.ceil(wait))
+
+
+class LoginThrottled(Exception):
+    """Too many recent failures: refuse without checking the password."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+    @property
+    def minutes(self) -> int:
+        return max(1, math.ceil(self.retry_after / 60))
+
+
+def login_check(*, request: Any, email: str, password: str) -> User | None:
+    """The user for these credentials, or None; raises LoginThrottled (even for the right password).
+
+    A failure is recorded for the e-mail and the client address; a success clears that e-mail's failures.
+    """
+    email = email.strip().lower()
+    ip_address = client_ip(request)
+    retry_after = login_retry_after(email=email, ip_address=ip_address)
+    if retry_after:
+        raise LoginThrottled(retry_after)
+    user = authenticate(request, email=email, password=password)
+    if user is None:
+        login_failure_record(email=email, ip_address=ip_address)
+        return None
+    login_failures_clear(email=email, ip_address=ip_address)
+    return user
+
+
 def login_failure_record(*, email: str, ip_address: str) -> None:
     LoginFailure.objects.create(email=email.strip().lower()[:254], ip_address=ip_address[:45])
     cutoff = timezone.now() - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS * 4)
@@ -108,6 +162,29 @@ def user_update_profile(*, user: User, full_name: str, phone: str, language: str
                     after=new,
                 )
     return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """The signed-in user's interface language (not audited: it is a personal display preference)."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError({"language": _("Choose a valid language.")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
+def user_create_from_invitation(
+    *, invitation: Invitation, full_name: str, password: str, language: str
+) -> Membership:
+    """A new account for the invited address, joined to the invitation's workspace, in one transaction."""
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError({"email": _("An account with this e-mail address already exists.")})
+        user = user_create(
+            email=invitation.email, password=password, full_name=full_name.strip(), language=language
+        )
+        return invitation_accept(invitation=invitation, user=user)
 
 
 def user_create(*, email: str, password: str | None, full_name: str = "", language: str = "fa") -> User:

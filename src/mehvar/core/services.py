@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mehvar.core.audit import audit_record, changed, snapshot
+from mehvar.core.business_calendar import parse_week
 from mehvar.core.models import AuditEntry, BusinessHours, DayOff, Invitation, Membership, Workspace
 from mehvar.core.roles import Perm, Role, role_has
 
@@ -51,7 +52,13 @@ def workspace_create(*, name: str, slug: str, owner: Any) -> Workspace:
     return workspace
 
 
+def _require(acting: Membership, perm: Perm) -> None:
+    if not role_has(acting.role, perm):
+        raise PermissionDenied
+
+
 def workspace_update(*, acting: Membership, name: str, persian_digits: bool, via: str = "web") -> Workspace:
+    _require(acting, Perm.WORKSPACE_MANAGE)
     workspace = acting.workspace
     with transaction.atomic():
         before = snapshot(workspace, ["name", "persian_digits"])
@@ -173,6 +180,7 @@ def _send_invitation(invitation: Invitation, secret: str, acting: Membership, la
             "link": link,
             "inviter": acting.user,
             "workspace": invitation.workspace,
+            "valid_days": settings.INVITATION_VALID_DAYS,
         }
         subject = _("Invitation to join %(workspace)s on Mehvar") % {"workspace": invitation.workspace.name}
         body = render_to_string("core/email/invitation.txt", context)
@@ -226,9 +234,24 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     return membership
 
 
+def _clean_week(week: dict[str, list[str]]) -> dict[str, list[str]]:
+    """ISO weekday ("1" Monday .. "7" Sunday) -> ["HH:MM", "HH:MM"]; a day left out is a day off."""
+    try:
+        parsed = parse_week(week)
+    except (AttributeError, TypeError, ValueError) as error:
+        message = str(error) if isinstance(error, ValueError) else _("Enter the working hours of each day.")
+        raise ValidationError({"week": message}) from None
+    return {
+        str(day): [f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"]
+        for day, (start, end) in sorted(parsed.items())
+    }
+
+
 def business_hours_update(
     *, acting: Membership, week: dict[str, list[str]], observe_official_holidays: bool, via: str = "web"
 ) -> BusinessHours:
+    _require(acting, Perm.WORKSPACE_MANAGE)
+    week = _clean_week(week)
     hours = BusinessHours.objects.get_or_create(workspace=acting.workspace)[0]
     with transaction.atomic():
         before = snapshot(hours, ["week", "observe_official_holidays"])
@@ -250,10 +273,11 @@ def business_hours_update(
 
 
 def day_off_create(*, acting: Membership, date: dt.date, title: str, via: str = "web") -> DayOff:
+    _require(acting, Perm.WORKSPACE_MANAGE)
     if DayOff.objects.filter(workspace=acting.workspace, date=date).exists():
         raise ValidationError({"date": _("This date is already a day off.")})
     with transaction.atomic():
-        day = DayOff(workspace=acting.workspace, date=date, title=title)
+        day = DayOff(workspace=acting.workspace, date=date, title=title.strip())
         day.full_clean()
         day.save()
         audit_record(
@@ -268,6 +292,7 @@ def day_off_create(*, acting: Membership, date: dt.date, title: str, via: str = 
 
 
 def day_off_delete(*, acting: Membership, day: DayOff, via: str = "web") -> None:
+    _require(acting, Perm.WORKSPACE_MANAGE)
     with transaction.atomic():
         audit_record(
             workspace=acting.workspace,

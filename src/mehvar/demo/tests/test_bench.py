@@ -1,0 +1,46 @@
+"""A smoke run of the benchmark runner (python -m bench): a tiny scale, on SQLite, into a temporary folder."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+def test_the_bench_runner_records_each_measurement_with_its_reference_and_ratio(tmp_path):
+    env = {**os.environ, "MEHVAR_VAR_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    command = [sys.executable, "-m", "bench", "--database", "sqlite", "--customers", "200"]
+    done = subprocess.run(
+        [*command, "--results-dir", str(tmp_path / "results")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+
+    files = sorted(path.name for path in (tmp_path / "results").iterdir())
+    assert len(files) == 4
+    assert any(name.endswith("-bulk_insert_customers-sqlite-custom.json") for name in files)
+    assert any(name.endswith("-generator_throughput-custom.md") for name in files)
+    for path in (tmp_path / "results").glob("*.json"):
+        record = json.loads(path.read_text())
+        measured, reference = record["measurement"], record["reference"]
+        assert measured["rows"] == reference["rows"] == 200
+        assert measured["rows_per_second"] > 0 and reference["rows_per_second"] > 0
+        expected = measured["rows_per_second"] / reference["rows_per_second"]
+        assert abs(record["ratio"] - expected) < 0.01 * expected + 1e-4
+        assert record["git"]["commit"]
+        assert record["machine"]["cpu_count"] >= 1 and record["machine"]["memory_bytes"] > 0
+        assert record["machine"]["python"].count(".") == 2
+        assert path.name.startswith(record["date"])
+        markdown = path.with_suffix(".md").read_text()
+        assert "reference:" in markdown and "Ratio" in markdown
+    insert = json.loads(next((tmp_path / "results").glob("*bulk_insert*.json")).read_text())
+    assert insert["database"]["engine"] == "sqlite" and insert["database"]["version"]
+    assert insert["reference"]["name"] == "sqlite3 executemany"
+    assert (tmp_path / "var" / "bench.sqlite3").exists()

@@ -7,6 +7,7 @@ switches on the secure transport settings; see docs/configuration.md for every v
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -165,6 +166,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# whitenoise serves files as a synchronous iterator; under ASGI Django consumes it in a thread and warns once per
+# process. Static files are small and cacheable, and a reverse proxy serves them in larger deployments.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 MEDIA_ROOT = VAR_DIR / "media"
 
 EMAIL_URL = os.environ.get("EMAIL_URL", "file://" + str(VAR_DIR / "mail"))

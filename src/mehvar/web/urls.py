@@ -1,6 +1,4 @@
-from django.templatetags.static import static
 from django.urls import path
-from django.views.generic.base import RedirectView
 
 from mehvar.web import views
 
@@ -10,5 +8,5 @@ urlpatterns = [
     path("welcome/", views.no_workspace, name="no_workspace"),
     path("w/<slug:slug>/", views.workspace_home, name="workspace_home"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static("web/img/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
 ]

@@ -2,8 +2,9 @@
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from mehvar.core.roles import Perm
 from mehvar.core.tenancy import workspace_view
@@ -31,3 +32,8 @@ def no_workspace(request: HttpRequest) -> HttpResponse:
 @workspace_view(Perm.WORKSPACE_VIEW)
 def workspace_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/workspace_home.html", {"panels": panels_for(request)})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's); resolved per request."""
+    return HttpResponsePermanentRedirect(static("web/img/favicon.svg"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
@@ -148,7 +149,7 @@ def audit_changes(entry: AuditEntry) -> list[AuditChange]:
         if model is not None:
             try:
                 field = model._meta.get_field(key)
-            except LookupError:
+            except FieldDoesNotExist:  # a summary key such as {"count": 300}, not a model field
                 field = None
         label = str(getattr(field, "verbose_name", key))
         changes.append(

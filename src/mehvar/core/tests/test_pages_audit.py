@@ -172,3 +172,18 @@ def test_the_page_reads_a_fixed_number_of_queries(client, tenants):
         response = client.get(AUDIT)
     assert len(entry_ids(response)) == AUDIT_PAGE_SIZE
     assert len(many) == len(few)
+
+
+def test_summary_entries_whose_keys_are_not_model_fields_are_shown(client, tenants):
+    """A bulk service records a summary such as {"count": 300} against a model: the page must still render."""
+    audit_record(
+        workspace=tenants.ws_a,
+        actor=None,
+        action=AuditEntry.Action.CREATE,
+        object_type="core.membership",
+        object_label="300 rows",
+        after={"count": 300},
+    )
+    response = login(client, tenants.owner_a).get(AUDIT)
+    assert response.status_code == 200
+    assert "count" in html(response)

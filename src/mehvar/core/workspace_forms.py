@@ -4,13 +4,14 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.core.forms import JalaliDateField
 from mehvar.core.models import AuditEntry, Membership
 from mehvar.core.roles import Perm, Role, role_has
 from mehvar.core.selectors import AuditCursor
-from mehvar.core.text import to_ascii_digits
+from mehvar.core.text import localize_digits, to_ascii_digits
 
 # The Iranian week, as shown: Saturday first. Keys are ISO weekdays, as BusinessHours.week stores them.
 WEEK_ORDER = [
@@ -93,14 +94,25 @@ class WorkspaceForm(forms.Form):
 
 
 class PersianTimeField(forms.TimeField):
-    """A time of day typed with any digits (08:30, ۰۸:۳۰)."""
+    """A time of day typed with any digits (08:30, ۰۸:۳۰), shown in the reader's digits, 24-hour.
 
-    widget = forms.TimeInput(attrs={"type": "time", "dir": "ltr"}, format="%H:%M")
+    A plain text input: the browser's ``type=time`` picker shows AM/PM in the browser's locale and refuses
+    Persian digits.
+    """
+
+    widget = forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric", "size": 5, "placeholder": "08:00"})
 
     def to_python(self, value: Any) -> dt.time | None:
         if isinstance(value, str):
             value = to_ascii_digits(value).strip()
         return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dt.time):
+            value = value.strftime("%H:%M")
+        if isinstance(value, str):
+            return localize_digits(value, "fa" if translation.get_language() == "fa" else "en")
+        return value
 
 
 class BusinessHoursForm(forms.Form):

@@ -1,6 +1,7 @@
 """Workspace settings: name and digits, business hours, days off (Jalali), the next official holidays."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone, translation
@@ -54,8 +55,8 @@ def test_the_page_shows_the_iranian_default_week_and_the_next_holidays(client, t
     response = client.get(SETTINGS)
     assert response.status_code == 200
     form = response.context["hours_form"]
-    assert form["open_4"].value() and form["end_4"].value() == "13:00"  # Thursday, half a day
-    assert form["open_6"].value() and form["end_6"].value() == "17:00"  # Saturday
+    assert form["open_4"].value() and form["end_4"].value() == "۱۳:۰۰"  # Thursday, half a day
+    assert form["open_6"].value() and form["end_6"].value() == "۱۷:۰۰"  # Saturday
     assert not form["open_5"].value()  # Friday
     today = timezone.localdate()
     upcoming = sorted(
@@ -111,7 +112,7 @@ def test_business_hours_are_saved_with_persian_digits_and_audited(client, tenant
     )
     assert entry.before["week"]["4"] == ["08:00", "13:00"] and entry.after["week"]["6"] == ["09:00", "18:30"]
     page = client.get(SETTINGS)
-    assert page.context["hours_form"]["start_6"].value() == "09:00"
+    assert page.context["hours_form"]["start_6"].value() == "۰۹:۰۰"
     assert shows(page, in_language("fa", "Official holidays are working days in this workspace."))
 
 
@@ -189,3 +190,12 @@ def test_remove_a_day_off(client, tenants):
     assert response.status_code == 302
     assert not DayOff.objects.exists()
     assert AuditEntry.objects.filter(object_type="core.dayoff", action="delete").count() == 2
+
+
+def test_business_hours_are_plain_24_hour_text_in_the_readers_digits(client, tenants):
+    """No browser time picker (AM/PM, no Persian digits): a text input showing ۱۳:۰۰ to a Persian reader."""
+    login(client, tenants.by_role[Role.ADMIN])
+    page = html(client.get(SETTINGS))
+    thursday_end = re.search(r'<input[^>]*name="end_4"[^>]*>', page).group(0)
+    assert 'type="text"' in thursday_end
+    assert 'value="۱۳:۰۰"' in thursday_end

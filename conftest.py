@@ -4,6 +4,9 @@ import pytest
 
 from mehvar.testing import Tenants, build_tenants
 
+# Browser fixtures (page, shots, browser_tenants) for every app's browser tests.
+pytest_plugins = ["mehvar.web.tests.browser_fixtures"]
+
 
 @pytest.fixture
 def tenants(db) -> Tenants:

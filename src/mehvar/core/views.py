@@ -187,23 +187,30 @@ def invitation_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
 # --- API tokens ------------------------------------------------------------------------------------------
 
 
+NEW_TOKEN_SESSION_KEY = "mehvar_new_api_token"
+
+
 @workspace_view(Perm.API_TOKENS_OWN)
 @never_cache
 @GET_POST
 def tokens(request: HttpRequest) -> HttpResponse:
-    """The member's own tokens. A new token's secret is in this one response and never again."""
+    """The member's own tokens. A new token's secret is shown on the next page view and never again.
+
+    Post/redirect/get: the secret waits in the session for exactly one GET, so reloading the page neither
+    creates a second token nor shows the secret again.
+    """
     membership: Membership = request.membership  # type: ignore[attr-defined]
     form = TokenCreateForm(request.POST if request.method == "POST" else None)
-    new_secret, status = "", 200
     if form.is_valid():
-        _token, new_secret = api_token_create(membership=membership, name=form.cleaned_data["name"])
-        form, status = TokenCreateForm(), 201
+        _token, secret = api_token_create(membership=membership, name=form.cleaned_data["name"])
+        request.session[NEW_TOKEN_SESSION_KEY] = secret
+        return redirect("workspace:tokens", slug=membership.workspace.slug)
     context = {
         "form": form,
         "tokens": selectors.api_tokens_of(membership=membership),
-        "new_secret": new_secret,
+        "new_secret": request.session.pop(NEW_TOKEN_SESSION_KEY, "") if request.method == "GET" else "",
     }
-    return render(request, "core/tokens.html", context, status=status)
+    return render(request, "core/tokens.html", context)
 
 
 @workspace_view(Perm.API_TOKENS_OWN)

@@ -7,7 +7,7 @@ import pytest
 
 from mehvar.core.models import Membership
 from mehvar.core.roles import Role
-from mehvar.web.tests.conftest import chromium_missing, sign_in
+from mehvar.web.tests.browser_fixtures import chromium_missing, sign_in
 
 pytestmark = [
     pytest.mark.browser,

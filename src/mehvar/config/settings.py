@@ -166,8 +166,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
-# whitenoise serves files as a synchronous iterator; under ASGI Django consumes it in a thread and warns once per
-# process. Static files are small and cacheable, and a reverse proxy serves them in larger deployments.
+# whitenoise serves files as a synchronous iterator; under ASGI Django consumes it in a thread and warns once
+# per process. Static files are small and cacheable; a reverse proxy serves them in larger deployments.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 MEDIA_ROOT = VAR_DIR / "media"
 

@@ -63,7 +63,7 @@ def test_a_second_load_with_if_empty_adds_nothing():
 def test_loading_over_an_existing_demo_needs_a_choice():
     demo("load", "--customers", "20")
 
-    with pytest.raises(CommandError, match="--if-empty or --replace"):
+    with pytest.raises(CommandError, match="--if-empty"):
         demo("load", "--customers", "20")
 
     first_customer = Customer.objects.earliest("pk")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mehvar.accounts.models import LoginFailure
-from mehvar.accounts.tests.helpers import in_language, is_persian, shows
+from mehvar.accounts.tests.helpers import in_language, in_language_plural, is_persian, shows
 from mehvar.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +66,14 @@ def test_five_failures_lock_the_email_even_with_the_right_password(client, tenan
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
-    expected = in_language("fa", "Too many sign-in attempts. Try again in %(minutes)s minutes.")
-    assert shows(response, expected % {"minutes": "۱۵" if minutes == 15 else minutes})
+    expected = in_language_plural(
+        "fa",
+        "Too many sign-in attempts. Try again in %(minutes)s minute.",
+        "Too many sign-in attempts. Try again in %(minutes)s minutes.",
+        minutes,
+        minutes="۱۵" if minutes == 15 else minutes,
+    )
+    assert shows(response, expected)
     assert int(response["Retry-After"]) > 0
     # Another address is not locked by this one's failures.
     assert sign_in(client, "agent@a.test").status_code == 302

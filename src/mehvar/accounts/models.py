@@ -69,7 +69,9 @@ class ApiToken(models.Model):
     workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey("core.Membership", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, help_text="The first characters of the token, to recognise it.")
+    prefix = models.CharField(
+        _("prefix"), max_length=12, help_text=_("The first characters of the token, to recognise it.")
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)

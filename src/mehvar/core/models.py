@@ -29,7 +29,9 @@ class Membership(models.Model):
     """A user's place in a workspace, with one role."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -40,7 +42,7 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["workspace", "role"])]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.workspace} ({self.role})"
+        return f"{self.user} @ {self.workspace} ({self.get_role_display()})"
 
 
 class Invitation(models.Model):

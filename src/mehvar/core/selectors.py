@@ -12,7 +12,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from mehvar.accounts.models import ApiToken
 from mehvar.core import jalali
@@ -135,6 +135,10 @@ class AuditChange:
     after: Any
 
 
+# Keys that services record in an entry's summary rather than as model fields.
+SUMMARY_KEYS = {"count": gettext_lazy("number of records")}
+
+
 def audit_changes(entry: AuditEntry) -> list[AuditChange]:
     """Every field an entry mentions, with its translated name and readable values, in a stable order."""
     before = entry.before if isinstance(entry.before, dict) else {}
@@ -151,7 +155,7 @@ def audit_changes(entry: AuditEntry) -> list[AuditChange]:
                 field = model._meta.get_field(key)
             except FieldDoesNotExist:  # a summary key such as {"count": 300}, not a model field
                 field = None
-        label = str(getattr(field, "verbose_name", key))
+        label = str(getattr(field, "verbose_name", None) or SUMMARY_KEYS.get(key, key))
         changes.append(
             AuditChange(
                 field=label, before=_shown(before.get(key), field), after=_shown(after.get(key), field)

@@ -8,6 +8,7 @@ import mehvar
 from mehvar.accounts.api import router as accounts_router
 from mehvar.api.site import MehvarAPI
 from mehvar.core.api import router as core_router
+from mehvar.customers.api import router as customers_router
 
 api = MehvarAPI(
     title="Mehvar API",
@@ -27,3 +28,4 @@ def version(request):
 
 api.add_router("", accounts_router)
 api.add_router("", core_router)
+api.add_router("", customers_router)

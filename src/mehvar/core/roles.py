@@ -36,6 +36,7 @@ class Perm(StrEnum):
     CAMPAIGNS_MANAGE = "campaigns.manage"
     REPORTS_VIEW = "reports.view"
     DATA_EXPORT = "data.export"
+    CUSTOMERS_PRIVACY = "customers.privacy"  # export one customer's data, erase a customer (admins only)
 
 
 _ALL = frozenset(Perm)

@@ -6,3 +6,9 @@ class CustomersConfig(AppConfig):
     name = "mehvar.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from mehvar.core.roles import Perm
+        from mehvar.web.navigation import NavItem, register
+
+        register(NavItem("customers:list", _("Customers"), Perm.CUSTOMERS_VIEW, icon="people", order=20))

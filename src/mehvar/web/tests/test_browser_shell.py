@@ -14,8 +14,9 @@ pytestmark = [
     pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or ""),
 ]
 
-HOME, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS = (
+HOME, CUSTOMERS, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS = (
     "web:workspace_home",
+    "customers:list",
     "workspace:members",
     "workspace:audit",
     "workspace:settings",
@@ -24,12 +25,12 @@ HOME, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS = (
 )
 # What each role finds in the navigation, written out rather than derived from the permission matrix.
 EXPECTED_NAV = {
-    Role.OWNER: {HOME, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS},
-    Role.ADMIN: {HOME, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS},
-    Role.SUPERVISOR: {HOME, AUDIT, TOKENS},
-    Role.AGENT: {HOME, TOKENS},
-    Role.MARKETER: {HOME, TOKENS},
-    Role.ANALYST: {HOME, TOKENS},
+    Role.OWNER: {HOME, CUSTOMERS, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS},
+    Role.ADMIN: {HOME, CUSTOMERS, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS},
+    Role.SUPERVISOR: {HOME, CUSTOMERS, AUDIT, TOKENS},
+    Role.AGENT: {HOME, CUSTOMERS, TOKENS},
+    Role.MARKETER: {HOME, CUSTOMERS, TOKENS},
+    Role.ANALYST: {HOME, CUSTOMERS, TOKENS},
 }
 EXPECTED_PANELS = {
     Role.OWNER: {"today", "conversations", "campaigns", "reports", "team", "activity"},

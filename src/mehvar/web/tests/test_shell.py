@@ -227,15 +227,16 @@ def restore_registries():
 EXPECTED_NAV = {
     Role.OWNER: {
         "web:workspace_home",
+        "customers:list",
         "workspace:members",
         "workspace:audit",
         "workspace:settings",
         "workspace:tokens",
         "ops:failed_tasks",
     },
-    Role.SUPERVISOR: {"web:workspace_home", "workspace:audit", "workspace:tokens"},
-    Role.AGENT: {"web:workspace_home", "workspace:tokens"},
-    Role.ANALYST: {"web:workspace_home", "workspace:tokens"},
+    Role.SUPERVISOR: {"web:workspace_home", "customers:list", "workspace:audit", "workspace:tokens"},
+    Role.AGENT: {"web:workspace_home", "customers:list", "workspace:tokens"},
+    Role.ANALYST: {"web:workspace_home", "customers:list", "workspace:tokens"},
 }
 
 

@@ -1,0 +1,364 @@
+"""Bulk activity ingest through the HTTP API, as served in production, beside a raw COPY of the same rows.
+
+Measured: ``POST /api/v1/activities/bulk`` with 1,000 items a request, sent over keep-alive connections
+to uvicorn (DEBUG off; one worker process and one client connection per CPU, as production runs several
+workers) on a free loopback port, against the benchmarks' database. Each
+item names its customer by a phone identity written the way people write them (0912 345 6789, +98 912…,
+Persian digits): half of them belong to customers stored before the clock starts, half are new and are
+created by identity resolution. So the time includes HTTP, JSON, validation, resolution in bulk, customer
+and identity creation, the activity insert, the customers' last-contact update and the audit entries.
+
+Reference: the activity rows the API stored (already resolved to customers), loaded into the same, emptied
+table in one transaction by PostgreSQL ``COPY`` (psycopg) or, on SQLite, sqlite3 ``executemany``.
+"""
+
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+
+from bench.environment import REPO
+from bench.records import Measurement, Outcome
+from mehvar.accounts.services import api_token_create, user_create
+from mehvar.core.models import Membership, Workspace
+from mehvar.core.roles import Role
+from mehvar.core.services import workspace_create
+from mehvar.customers.models import Activity, Customer, Identity
+from mehvar.customers.timeline import MAX_INGEST_ITEMS
+
+NAME = "activity_ingest"
+USES_DATABASE = True
+DESCRIPTION = (
+    "Activities ingested through POST /api/v1/activities/bulk (uvicorn, 1,000 items a request, customers "
+    "found or created by phone identity in bulk) beside a raw load of the same resolved rows."
+)
+ROWS = {
+    "quick": {"postgresql": 50_000, "sqlite": 20_000},
+    "full": {"postgresql": 10_000_000, "sqlite": 1_000_000},
+}
+ROUNDS = {"quick": 3, "full": 1}
+# As in production: several uvicorn workers, here one per CPU, and as many clients sending at once.
+WORKERS = max(1, min(os.cpu_count() or 1, 4))
+SLUG = "bench-ingest"
+KINDS = ("message", "call", "order", "delivery", "note", "survey_response")
+CHANNELS = ("sms", "web", "telegram", "phone", "email")
+FIELDS = [field for field in Activity._meta.concrete_fields if not field.primary_key]
+COLUMNS = [field.column for field in FIELDS]
+
+
+# --- Data -------------------------------------------------------------------------------------------------
+
+
+def _national(n: int) -> str:
+    return f"912{n:07d}"
+
+
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def _written(national: str, rng: random.Random) -> str:
+    """One way people write the number."""
+    shape = rng.randrange(4)
+    if shape == 0:
+        return f"0{national[:3]} {national[3:6]} {national[6:]}"
+    if shape == 1:
+        return f"+98 {national[:3]}-{national[3:6]}-{national[6:]}"
+    if shape == 2:
+        return f"0{national}".translate(_PERSIAN)
+    return f"0098{national}"
+
+
+def _setup(count: int) -> tuple[Workspace, str, int]:
+    """The workspace, an agent's token, and a pool of count/2 existing customers with phone identities."""
+    email = f"owner@{SLUG}.bench"
+    Workspace.objects.filter(slug=SLUG).delete()  # rebuilt each run: a fresh pool
+    get_user_model().objects.filter(email=email).delete()
+    owner = user_create(email=email, password="bench-password-1234", full_name="bench")
+    workspace = workspace_create(name="Ingest benchmark", slug=SLUG, owner=owner)
+    member = Membership.objects.get(workspace=workspace, user=owner)
+    if member.role != Role.OWNER:  # pragma: no cover - workspace_create makes the owner
+        raise AssertionError(member.role)
+    _token, secret = api_token_create(membership=member, name="bench")
+    existing = count // 2
+    customers = [
+        Customer(workspace=workspace, phone=f"+98{_national(n)}", display_name=f"مشتری {n}")
+        for n in range(existing)
+    ]
+    Customer.objects.bulk_create(customers, batch_size=5000)
+    Identity.objects.bulk_create(
+        [
+            Identity(workspace=workspace, customer=customer, kind="phone", value=customer.phone)
+            for customer in customers
+        ],
+        batch_size=5000,
+    )
+    last_pool_pk = max(customer.pk for customer in customers) if customers else 0
+    return workspace, secret, last_pool_pk
+
+
+def _requests(count: int, seed: int, run: int) -> list[bytes]:
+    """JSON bodies of 1,000 items: even items an existing customer's phone, odd items a new phone."""
+    rng = random.Random(seed)
+    existing = count // 2
+    bodies = []
+    for start in range(0, count, MAX_INGEST_ITEMS):
+        items = []
+        for n in range(start, min(start + MAX_INGEST_ITEMS, count)):
+            person = rng.randrange(existing) if n % 2 == 0 and existing else existing + n
+            moment = f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z"
+            items.append(
+                {
+                    "source": "bench",
+                    "external_id": f"r{run}-{n}",
+                    "kind": KINDS[n % len(KINDS)],
+                    "channel": CHANNELS[n % len(CHANNELS)],
+                    "occurred_at": moment,
+                    "summary": f"رویداد شمارهٔ {n}",
+                    "data": {"n": n, "total_rials": n * 1000},
+                    "identities": [{"kind": "phone", "value": _written(_national(person), rng)}],
+                }
+            )
+        bodies.append(json.dumps({"items": items}, ensure_ascii=False).encode())
+    return bodies
+
+
+def _reset(workspace: Workspace, last_pool_pk: int) -> None:
+    """Back to the pool: no activities, no customers or identities created by a round."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {Activity._meta.db_table}")
+        else:
+            cursor.execute(f"DELETE FROM {Activity._meta.db_table}")
+    Identity.objects.filter(workspace=workspace, customer_id__gt=last_pool_pk).delete()
+    Customer.objects.filter(workspace=workspace, pk__gt=last_pool_pk).delete()
+    Customer.objects.filter(workspace=workspace).update(last_contact_at=None)
+
+
+# --- The server -------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _server(log: Path, workers: int) -> Any:
+    """uvicorn serving the app as in production (DEBUG off), on the benchmarks' database."""
+    port = _free_port()
+    env = {**os.environ, "DEBUG": "0", "PYTHONPATH": str(REPO / "src")}
+    env.pop("MEHVAR_FAST_HASHER", None)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "mehvar.config.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    probe.request("GET", "/api/v1/version")
+                    if probe.getresponse().status == 200:
+                        probe.close()
+                        break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"uvicorn did not start; see {log}")
+                time.sleep(0.2)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _post_share(port: int, secret: str, bodies: list[bytes], results: list[int], slot: int) -> None:
+    """Send these requests in order on one keep-alive connection; count what was created."""
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    created = 0
+    for body in bodies:
+        client.request("POST", "/api/v1/activities/bulk", body=body, headers=headers)
+        response = client.getresponse()
+        answer = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"ingest answered {response.status}: {answer[:500]!r}")
+        created += json.loads(answer)["created"]
+    client.close()
+    results[slot] = created
+
+
+def _post_all(port: int, secret: str, bodies: list[bytes], clients: int) -> tuple[float, int]:
+    """``clients`` connections share the requests (round robin); seconds taken and activities created."""
+    results = [0] * clients
+    failures: list[BaseException] = []
+
+    def work(slot: int) -> None:
+        try:
+            _post_share(port, secret, bodies[slot::clients], results, slot)
+        except BaseException as error:  # reported after the others finish
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(slot,)) for slot in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if failures:
+        raise failures[0]
+    return seconds, sum(results)
+
+
+# --- Reference --------------------------------------------------------------------------------------------
+
+
+def _stored_rows(workspace: Workspace) -> list[tuple[Any, ...]]:
+    """The activity rows as the API stored them (customers resolved), in database form."""
+    names = ", ".join(COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {names} FROM {Activity._meta.db_table} WHERE workspace_id = %s", [workspace.pk]
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _fingerprint(workspace: Workspace) -> tuple[Any, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(DISTINCT customer_id), count(DISTINCT external_id), sum(length(summary)) "
+            f"FROM {Activity._meta.db_table} WHERE workspace_id = %s",
+            [workspace.pk],
+        )
+        return tuple(cursor.fetchone())
+
+
+def _load_reference(rows: list[tuple[Any, ...]]) -> None:
+    table, columns = Activity._meta.db_table, ", ".join(COLUMNS)
+    with transaction.atomic():
+        raw = connection.connection
+        if connection.vendor == "postgresql":
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join("?" for _ in COLUMNS)
+            raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+def _reference_ready(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """PostgreSQL returns jsonb as Python objects: give COPY its text, prepared before the clock."""
+    data_index = COLUMNS.index("data")
+    return [
+        tuple(
+            json.dumps(value, ensure_ascii=False)
+            if index == data_index and not isinstance(value, str)
+            else value
+            for index, value in enumerate(row)
+        )
+        for row in rows
+    ]
+
+
+# --- Run --------------------------------------------------------------------------------------------------
+
+
+def run(*, scale: str, rows: int | None, seed: int, engine: str) -> Outcome:
+    count = rows if rows is not None else ROWS[scale][engine]
+    rounds = ROUNDS.get(scale, 1)
+    workspace, secret, last_pool_pk = _setup(count)
+    log = Path(os.environ.get("MEHVAR_VAR_DIR", REPO / "var")).resolve() / "bench-activity-ingest-uvicorn.log"
+
+    measured, reference = [], []
+    fingerprints = set()
+    new_customers = 0
+    with _server(log, WORKERS) as port:
+        for number in range(rounds):
+            _reset(workspace, last_pool_pk)
+            bodies = _requests(count, seed, number)
+            seconds, created = _post_all(port, secret, bodies, WORKERS)
+            if created != count:
+                raise AssertionError(f"the API created {created} activities, not {count}")
+            measured.append(seconds)
+            new_customers = Customer.objects.filter(workspace=workspace, pk__gt=last_pool_pk).count()
+            stored = _stored_rows(workspace)
+            fingerprint = _fingerprint(workspace)
+
+            prepared = _reference_ready(stored)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {Activity._meta.db_table}"
+                    if engine == "sqlite"
+                    else f"TRUNCATE {Activity._meta.db_table}"
+                )
+            started = time.perf_counter()
+            _load_reference(prepared)
+            reference.append(time.perf_counter() - started)
+            if _fingerprint(workspace) != fingerprint:
+                raise AssertionError("the reference stored other rows than the API")
+            fingerprints.add(fingerprint[0])
+    _reset(workspace, last_pool_pk)
+
+    reference_name = "PostgreSQL COPY (psycopg)" if engine == "postgresql" else "sqlite3 executemany"
+    return Outcome(
+        measurement=Measurement(
+            name="POST /api/v1/activities/bulk",
+            description=f"the product path over HTTP: uvicorn (DEBUG off, {WORKERS} workers), 1,000 items "
+            f"a request, {WORKERS} keep-alive connections sending at once; phone identities resolved in "
+            "bulk (half existing customers, half new ones created), activities inserted, last contact "
+            "updated, audited",
+            rows=count,
+            rounds=measured,
+        ),
+        reference=Measurement(
+            name=reference_name,
+            description=f"{reference_name} of the same activity rows, already resolved to customers, into "
+            "the emptied activity table in one transaction",
+            rows=count,
+            rounds=reference,
+        ),
+        parameters={
+            "activities": count,
+            "items_per_request": MAX_INGEST_ITEMS,
+            "existing_customers": count // 2,
+            "new_customers_per_round": new_customers,
+            "seed": seed,
+            "rounds": rounds,
+            "uvicorn_workers": WORKERS,
+            "clients": WORKERS,
+        },
+        notes=[
+            "request bodies are built before the clock starts; the clients are threads of the runner",
+            "the reference stored the same rows as the API (count, customers, external ids, summaries)",
+        ],
+    )

@@ -250,3 +250,278 @@ def customer_batches(
     rows = customers(count, seed=seed)
     while batch := list(itertools.islice(rows, batch_size)):
         yield batch
+
+
+# --- What the shop knows about a customer: profile extras and a year of activity ---------------------------
+#
+# Drawn per customer from a random stream of its own (seed and position in the customer stream), so adding
+# stories never changes the customers above, and a customer's story does not depend on the others'.
+
+DEMO_TAGS = ("وفادار", "عمده‌فروش", "VIP", "شکایت‌کننده", "خرید حضوری", "هدیهٔ تولد", "همکار سازمانی")
+
+# (key, label, type, choices): the shop's own customer fields.
+DEMO_CUSTOM_FIELDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("clothing_size", "اندازهٔ لباس", "choice", ("S", "M", "L", "XL", "XXL")),
+    ("referral_code", "کد معرف", "text", ()),
+    ("children", "تعداد فرزندان", "number", ()),
+    ("club_joined", "تاریخ عضویت باشگاه", "date", ()),
+    ("newsletter", "خبرنامه", "boolean", ()),
+)
+
+DEMO_CONTACT_POLICIES = (
+    "فقط بین ساعت ۱۰ تا ۱۴ تماس بگیرید؛ پیامک تبلیغاتی نفرستید.",
+    "مشتری عمده: سفارش‌ها را با کاوه مقدم هماهنگ کنید و پیش از ارسال فاکتور رسمی بفرستید.",
+)
+
+STORY_DAYS = 365
+_CONSENT_SOURCES = {
+    "sms": ("فرم ثبت‌نام سایت", "صندوق فروشگاه", "تماس تلفنی"),
+    "email": ("فرم ثبت‌نام سایت", "خبرنامهٔ سایت"),
+    "telegram": ("ربات تلگرام فروشگاه",),
+}
+_MESSAGE_TEXTS = {
+    "inbound": (
+        "سلام، سفارشم کی می‌رسد؟",
+        "این مانتو سایز بزرگ‌تر هم دارد؟",
+        "کد تخفیف روی سبدم اعمال نمی‌شود.",
+        "ممنون، بسته سالم رسید.",
+        "می‌شود آدرس تحویل را عوض کنم؟",
+        "رنگ کالا با عکس سایت فرق دارد.",
+    ),
+    "outbound": (
+        "سفارش شما ثبت شد و تا دو روز کاری ارسال می‌شود.",
+        "کد رهگیری مرسوله برایتان فرستاده شد.",
+        "تخفیف ویژهٔ اعضای باشگاه تا پایان هفته فعال است.",
+        "پاسخ پرسش شما: بله، سایز XL موجود است.",
+        "از خرید شما سپاسگزاریم؛ نظرتان دربارهٔ کالا برای ما مهم است.",
+    ),
+}
+_CALL_NOTES = (
+    "پیگیری تأخیر ارسال؛ قرار شد فردا تماس بگیریم.",
+    "پرسش دربارهٔ مرجوعی؛ روند را توضیح دادم.",
+    "سفارش تلفنی ثبت شد.",
+    "مشتری از کیفیت بسته‌بندی راضی بود.",
+    "",
+)
+_NOTES = (
+    "ترجیح می‌دهد سفارش‌ها عصر تحویل شود.",
+    "برای هدیهٔ تولد همسرش هر سال اسفند خرید می‌کند.",
+    "از تأخیر ارسال قبلی ناراضی بود؛ کد تخفیف ۱۰٪ دادیم.",
+    "خرید عمده برای مغازه‌اش در شهرستان؛ فاکتور رسمی می‌خواهد.",
+    "شماره دوم را فقط برای واتس‌اپ استفاده می‌کند.",
+)
+_CARRIERS = ("پست پیشتاز", "تیپاکس", "پیک فروشگاه", "چاپار")
+_CALL_OUTCOMES = (("answered", 6), ("no_answer", 2), ("busy", 1), ("voicemail", 1))
+_CALL_OUTCOME = _Weighted(_CALL_OUTCOMES)
+_ORDER_COUNTS = ((0, 15), (1, 20), (2, 15), (3, 12), (4, 10), (5, 8), (6, 6), (8, 6), (11, 5), (15, 3))
+_ORDER_COUNT = _Weighted(_ORDER_COUNTS)
+_CALL_COUNT = _Weighted(((0, 4), (1, 3), (2, 2), (4, 1)))
+
+
+@dataclasses.dataclass(slots=True)
+class GeneratedActivity:
+    """One thing that happened with a customer, as a shop system or a member of staff would report it."""
+
+    kind: str
+    channel: str
+    occurred_at: dt.datetime  # aware, UTC
+    summary: str
+    data: dict
+    source: str
+    external_id: str
+    agent: int | None = None  # index into the shop's agents who did it, or None (the system, the customer)
+
+
+@dataclasses.dataclass(slots=True)
+class CustomerStory:
+    """What the shop knows about one generated customer besides the row itself."""
+
+    lifecycle: str
+    owner: int | None  # index into the shop's agents, or None
+    tags: list[str]
+    custom_fields: dict  # key → value as a person would type it (Jalali dates, Persian digits)
+    handles: list[tuple[str, str]]  # (identity kind, handle as written)
+    consents: list[tuple[str, bool, str, int]]  # (channel, granted, source, days before now)
+    activities: list[GeneratedActivity]  # oldest first
+    lifetime_value: int  # rials: orders less refunds
+    contact_policy: str = ""
+
+
+def _fa(number: int | str) -> str:
+    return str(number).translate(_PERSIAN_DIGITS)
+
+
+def _rials(amount: int) -> str:
+    return _fa(f"{amount:,}".replace(",", "٬"))
+
+
+def _handle_base(row: GeneratedCustomer) -> str:
+    local = row.email.strip().lower().partition("@")[0]
+    return "".join(ch for ch in local if ch.isascii() and (ch.isalnum() or ch in "._")) or "user"
+
+
+def customer_story(
+    row: GeneratedCustomer, *, position: int, seed: int = 1, now: dt.datetime, agents: int = 3
+) -> CustomerStory:
+    """The profile extras and about a year of activities (ending before ``now``) of the customer at
+    ``position`` (counted from 0) in ``customers(..., seed=seed)``; the same for the same arguments.
+
+    A duplicate row (the same person written again) gets a thin story: a message or an order at most.
+    """
+    rng = random.Random(f"story:{seed}:{position}")
+    start = now - dt.timedelta(days=STORY_DAYS)
+    ref = f"{seed}-{position}"
+    activities: list[GeneratedActivity] = []
+
+    def moment(after: dt.datetime = start) -> dt.datetime:
+        span = max(1, int((now - after).total_seconds()) - 60)
+        return after + dt.timedelta(seconds=rng.randrange(span))
+
+    def agent() -> int:
+        return rng.randrange(agents)
+
+    handles: list[tuple[str, str]] = []
+    base = _handle_base(row)
+    if not row.duplicate and rng.random() < 0.3:
+        handles.append(("telegram", f"@{base}_{row.person}"))
+    if not row.duplicate and rng.random() < 0.18:
+        handles.append(("instagram", f"instagram.com/{base}.{row.person}"))
+
+    orders = 0 if row.duplicate and rng.random() < 0.6 else _ORDER_COUNT.pick(rng)
+    if row.duplicate:
+        orders = min(orders, 1)
+    spent = refunded = 0
+    last_order: dt.datetime | None = None
+    for number in range(orders):
+        at = moment()
+        amount = rng.randrange(50, 4000) * 10_000
+        items = rng.randint(1, 5)
+        order_no = str(100_000 + position * 16 + number)  # at most 15 orders each: unique
+        activities.append(
+            GeneratedActivity(
+                "order", "", at, f"سفارش {_fa(order_no)}: {_fa(items)} قلم، {_rials(amount)} ریال",
+                {"order_number": order_no, "amount": amount, "currency": "IRR", "items": items},
+                "shop", f"order-{order_no}",
+            )
+        )  # fmt: skip
+        spent += amount
+        last_order = at if last_order is None or at > last_order else last_order
+        delivered = at + dt.timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 10))
+        if delivered < now:
+            carrier = _CARRIERS[rng.randrange(len(_CARRIERS))]
+            activities.append(
+                GeneratedActivity(
+                    "delivery", "", delivered, f"سفارش {_fa(order_no)} با {carrier} تحویل شد.",
+                    {"order_number": order_no, "carrier": carrier}, "shop", f"delivery-{order_no}",
+                )
+            )  # fmt: skip
+            if rng.random() < 0.07:
+                back = delivered + dt.timedelta(days=rng.randint(2, 10))
+                if back < now:
+                    refund = min(amount, rng.randrange(20, 200) * 10_000)
+                    activities.append(
+                        GeneratedActivity(
+                            "refund", "", back, f"بازگشت {_rials(refund)} ریال برای سفارش {_fa(order_no)}",
+                            {"order_number": order_no, "amount": refund, "currency": "IRR"},
+                            "shop", f"refund-{order_no}",
+                        )
+                    )  # fmt: skip
+                    refunded += refund
+
+    channels = ["sms"] if row.phone else []
+    if row.email:
+        channels.append("email")
+    if any(kind == "telegram" for kind, _handle in handles):
+        channels.append("telegram")
+    messages = (rng.randint(0, 2) if row.duplicate else rng.randint(1, 9)) if channels else 0
+    for number in range(messages):
+        direction = "inbound" if rng.random() < 0.45 else "outbound"
+        texts = _MESSAGE_TEXTS[direction]
+        channel = channels[rng.randrange(len(channels))]
+        activities.append(
+            GeneratedActivity(
+                "message", channel, moment(), texts[rng.randrange(len(texts))],
+                {"direction": direction}, channel, f"msg-{ref}-{number}",
+                agent() if direction == "outbound" and rng.random() < 0.5 else None,
+            )
+        )  # fmt: skip
+    calls = 0 if row.duplicate or not row.phone else _CALL_COUNT.pick(rng)
+    for number in range(calls):
+        outcome = _CALL_OUTCOME.pick(rng)
+        direction = "inbound" if rng.random() < 0.5 else "outbound"
+        note = _CALL_NOTES[rng.randrange(len(_CALL_NOTES))] if outcome == "answered" else ""
+        seconds = rng.randint(40, 900) if outcome == "answered" else 0
+        data = {"direction": direction, "outcome": outcome, "duration_seconds": seconds, "text": note}
+        activities.append(
+            GeneratedActivity("call", "phone", moment(), note, data, "pbx", f"call-{ref}-{number}", agent())
+        )
+    if not row.duplicate and rng.random() < 0.35:
+        for number in range(rng.randint(1, 2)):
+            text = _NOTES[rng.randrange(len(_NOTES))]
+            note_id = f"note-{ref}-{number}"
+            activities.append(
+                GeneratedActivity("note", "", moment(), text, {"text": text}, "demo", note_id, agent())
+            )
+    activities.sort(key=lambda activity: (activity.occurred_at, activity.external_id))
+
+    if orders == 0:
+        lifecycle = "lead"
+    elif last_order is not None and (now - last_order).days > 240:
+        lifecycle = "churned"
+    elif last_order is not None and (now - last_order).days > 120:
+        lifecycle = "at_risk"
+    elif orders >= 6:
+        lifecycle = "loyal"
+    elif orders >= 2:
+        lifecycle = "active"
+    else:
+        lifecycle = "new"
+    value = spent - refunded
+    tags = []
+    if lifecycle == "loyal" or (orders >= 4 and rng.random() < 0.4):
+        tags.append("وفادار")
+    if value >= 300_000_000:
+        tags.append("VIP")
+    if orders >= 8 and rng.random() < 0.5:
+        tags.append("عمده‌فروش")
+    if refunded and rng.random() < 0.6:
+        tags.append("شکایت‌کننده")
+    for extra in ("خرید حضوری", "هدیهٔ تولد", "همکار سازمانی"):
+        if not row.duplicate and rng.random() < 0.06:
+            tags.append(extra)
+
+    fields: dict = {}
+    if not row.duplicate:
+        if rng.random() < 0.55:
+            fields["clothing_size"] = ("S", "M", "L", "XL", "XXL")[rng.randrange(5)]
+        if rng.random() < 0.2:
+            fields["referral_code"] = f"AVA-{rng.randrange(1000, 9999)}"
+        if rng.random() < 0.4:
+            children = rng.randint(0, 4)
+            fields["children"] = _fa(children) if rng.random() < 0.5 else str(children)
+        if orders and rng.random() < 0.5:
+            joined = jdatetime.date.fromgregorian(date=(start + dt.timedelta(days=rng.randrange(330))).date())
+            fields["club_joined"] = joined.strftime("%Y/%m/%d")
+        if row.email and rng.random() < 0.7:
+            fields["newsletter"] = "بله" if rng.random() < 0.7 else "خیر"
+
+    consents: list[tuple[str, bool, str, int]] = []
+    if not row.duplicate:
+        for channel in channels:
+            if rng.random() < 0.6:
+                sources = _CONSENT_SOURCES[channel]
+                days = rng.randint(30, STORY_DAYS)
+                consents.append((channel, True, sources[rng.randrange(len(sources))], days))
+                if rng.random() < 0.12:  # changed their mind later
+                    consents.append((channel, False, "لغو از پیوند انتهای پیام", rng.randint(1, days - 1)))
+    owner = None if row.duplicate or rng.random() < 0.3 else agent()
+    return CustomerStory(
+        lifecycle=lifecycle,
+        owner=owner,
+        tags=tags,
+        custom_fields=fields,
+        handles=handles,
+        consents=consents,
+        activities=activities,
+        lifetime_value=value,
+    )

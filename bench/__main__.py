@@ -10,14 +10,35 @@ from types import ModuleType
 from bench.environment import POSTGRES_URL, REPO, choose_database, database_version, git, machine
 from bench.records import build_record, write_record
 
-NAMES = ("bulk_insert_customers", "generator_throughput", "duplicate_detection", "activity_ingest")
+NAMES = (
+    "bulk_insert_customers",
+    "generator_throughput",
+    "duplicate_detection",
+    "activity_ingest",
+    "customer_search",
+    "customer_page",
+)
 
 
 def benchmarks() -> dict[str, ModuleType]:
     """The benchmark modules by name; imported once Django is set up, since they import models."""
-    from bench import activity_ingest, bulk_insert_customers, duplicate_detection, generator_throughput
+    from bench import (
+        activity_ingest,
+        bulk_insert_customers,
+        customer_page,
+        customer_search,
+        duplicate_detection,
+        generator_throughput,
+    )
 
-    modules = (bulk_insert_customers, generator_throughput, duplicate_detection, activity_ingest)
+    modules = (
+        bulk_insert_customers,
+        generator_throughput,
+        duplicate_detection,
+        activity_ingest,
+        customer_search,
+        customer_page,
+    )
     found = {module.NAME: module for module in modules}
     assert tuple(found) == NAMES
     return found

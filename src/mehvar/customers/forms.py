@@ -63,7 +63,7 @@ class FilterForm(forms.Form):
     spend_min = PersianIntegerField(label=_("Spent at least (rials)"), required=False, min_value=0)
     spend_max = PersianIntegerField(label=_("Spent at most (rials)"), required=False, min_value=0)
     order = forms.ChoiceField(
-        label=_("Order"),
+        label=_("Sort by"),
         required=False,
         choices=[
             ("-id", _("Newest first")),

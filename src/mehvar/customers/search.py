@@ -22,6 +22,7 @@ from typing import Any
 
 import jdatetime
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext as _
@@ -121,6 +122,10 @@ def search_text_refresh(*, customers: Sequence[Customer]) -> None:
 # --- Search and filters -----------------------------------------------------------------------------------
 
 
+# Up to this many matches, search pages over the ids the trigram index found (see _text_match).
+TRIGRAM_CANDIDATES_MAX = 300
+
+
 def live_customers(*, workspace: Workspace) -> QuerySet[Customer]:
     """The workspace's customers that are neither merged into another nor erased."""
     return Customer.objects.filter(workspace=workspace, merged_into__isnull=True, erased_at__isnull=True)
@@ -132,7 +137,17 @@ def _text_match(queryset: QuerySet[Customer], key: str) -> QuerySet[Customer]:
     On PostgreSQL ``LIKE '%key%'`` is answered from the trigram GIN index on search_text; on SQLite it scans.
     The same lookup serves both, so that results never depend on the database.
     """
-    return queryset.filter(search_text__contains=key)
+    matching = queryset.filter(search_text__contains=key)
+    if connection.vendor != "postgresql":
+        return matching
+    # PostgreSQL overestimates how many rows a rare piece matches and then walks the primary key backwards
+    # for "newest first" instead of using the trigram index. Ask the index for the candidates first (no
+    # ordering, so it is a bitmap scan): when they are few, page over exactly those ids; when they are many,
+    # the newest-first walk finds a page quickly anyway.
+    candidates = list(matching.order_by().values_list("pk", flat=True)[: TRIGRAM_CANDIDATES_MAX + 1])
+    if len(candidates) <= TRIGRAM_CANDIDATES_MAX:
+        return queryset.filter(pk__in=candidates)
+    return matching
 
 
 def customer_search(

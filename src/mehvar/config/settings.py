@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "mehvar.ops",
     "mehvar.web",
     "mehvar.customers",
+    "mehvar.channels",
+    "mehvar.conversations",
     "mehvar.demo",
     "mehvar.api",
 ]

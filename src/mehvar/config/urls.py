@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("mehvar.accounts.urls")),
+    path("hooks/", include("mehvar.channels.urls")),
     path("w/<slug:slug>/customers/", include("mehvar.customers.urls")),
     path("w/<slug:slug>/", include("mehvar.core.urls")),
     path("", include("mehvar.ops.urls")),

@@ -31,8 +31,11 @@ class Perm(StrEnum):
     TASKS_VIEW_FAILED = "tasks.view_failed"
     CUSTOMERS_VIEW = "customers.view"
     CUSTOMERS_EDIT = "customers.edit"
+    CONVERSATIONS_VIEW = "conversations.view"
     CONVERSATIONS_REPLY = "conversations.reply"
-    CONVERSATIONS_ASSIGN = "conversations.assign"
+    CONVERSATIONS_ASSIGN = "conversations.assign"  # reassign others' conversations, the backlog
+    INBOX_MANAGE = "inbox.manage"  # teams, agents' skills, SLA policies, canned replies, automations
+    CHANNELS_MANAGE = "channels.manage"  # connect channels, see their secrets
     CAMPAIGNS_MANAGE = "campaigns.manage"
     REPORTS_VIEW = "reports.view"
     DATA_EXPORT = "data.export"
@@ -49,13 +52,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     | {
         Perm.CUSTOMERS_EDIT,
         Perm.CONVERSATIONS_REPLY,
+        Perm.CONVERSATIONS_VIEW,
         Perm.CONVERSATIONS_ASSIGN,
+        Perm.INBOX_MANAGE,
         Perm.REPORTS_VIEW,
         Perm.AUDIT_VIEW,
     },
-    Role.AGENT: _EVERYONE | {Perm.CUSTOMERS_EDIT, Perm.CONVERSATIONS_REPLY},
+    Role.AGENT: _EVERYONE | {Perm.CUSTOMERS_EDIT, Perm.CONVERSATIONS_VIEW, Perm.CONVERSATIONS_REPLY},
     Role.MARKETER: _EVERYONE | {Perm.CAMPAIGNS_MANAGE, Perm.REPORTS_VIEW},
-    Role.ANALYST: _EVERYONE | {Perm.REPORTS_VIEW, Perm.DATA_EXPORT},
+    Role.ANALYST: _EVERYONE | {Perm.CONVERSATIONS_VIEW, Perm.REPORTS_VIEW, Perm.DATA_EXPORT},
 }
 
 

@@ -1,0 +1,62 @@
+"""Inbound webhooks: /hooks/<kind>/<channel id>/.
+
+The view checks the channel's secret through its adapter (a wrong or missing secret: 403 with nothing
+stored; an unknown or disabled channel: 404), stores the raw request as an ``InboundEvent`` before anything
+else, enqueues its processing for after the commit and answers at once. Parsing, customer resolution and the
+conversation happen in the task (``mehvar.conversations.inbound``), which is retried and idempotent.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from mehvar.channels.base import HookRequest
+from mehvar.channels.models import Channel, InboundEvent
+from mehvar.channels.registry import adapter_for
+from mehvar.ops.background import enqueue_on_commit
+
+HOOK_MAX_BYTES_DEFAULT = 40 * 1024 * 1024
+
+
+def _problem(status: int, title: str) -> JsonResponse:
+    return JsonResponse(
+        {"title": title, "status": status}, status=status, content_type="application/problem+json"
+    )
+
+
+@csrf_exempt
+@require_POST
+def hook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
+    channel = Channel.objects.filter(pk=channel_id, kind=kind, enabled=True).first()
+    if channel is None:
+        return _problem(404, "Not found")
+    limit = getattr(settings, "HOOK_MAX_BYTES", HOOK_MAX_BYTES_DEFAULT)
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > limit:
+        return _problem(413, "The payload is too large.")
+    adapter = adapter_for(channel.kind)
+    body = request.body
+    kept = {name: request.headers[name] for name in adapter.headers_kept if name in request.headers}
+    incoming = HookRequest(
+        body=body,
+        content_type=request.content_type or "",
+        headers=kept,
+        query={key: request.GET[key] for key in request.GET},
+    )
+    if not adapter.verify(channel, incoming):
+        return _problem(403, "The webhook secret is missing or wrong.")
+    query = {key: value for key, value in incoming.query.items() if key != "secret"}
+    event = InboundEvent.objects.create(
+        workspace_id=channel.workspace_id,
+        channel=channel,
+        content_type=incoming.content_type[:200],
+        headers=kept,
+        query=query,
+        body=body,
+    )
+    from mehvar.conversations.tasks import inbound_event_task
+
+    enqueue_on_commit(inbound_event_task, event.pk, workspace_id=channel.workspace_id)
+    status, content, content_type = adapter.hook_reply(channel, event)
+    return HttpResponse(content, status=status, content_type=content_type)

@@ -1,0 +1,19 @@
+"""Background work of the channels: sending queued messages and the sweep that retries and recovers."""
+
+import datetime as dt
+
+from django_tasks import task
+
+from mehvar.channels import outbox
+from mehvar.ops.schedule import periodic
+
+
+@task()
+def outbox_send_task(outbox_id: int, *, workspace_id: int) -> str:
+    return outbox.outbox_send(outbox_id=outbox_id)
+
+
+@periodic(every=dt.timedelta(seconds=10))
+@task()
+def outbox_sweep_task() -> int:
+    return outbox.outbox_sweep()

@@ -1,0 +1,35 @@
+from mehvar.conversations.models.conversations import (
+    PRIORITY_RANK,
+    Attachment,
+    Conversation,
+    Direction,
+    Event,
+    Message,
+    Priority,
+    Status,
+)
+from mehvar.conversations.models.setup import (
+    AgentProfile,
+    AutomationRule,
+    CannedReply,
+    InboxSettings,
+    SlaPolicy,
+    Team,
+)
+
+__all__ = [
+    "PRIORITY_RANK",
+    "AgentProfile",
+    "Attachment",
+    "AutomationRule",
+    "CannedReply",
+    "Conversation",
+    "Direction",
+    "Event",
+    "InboxSettings",
+    "Message",
+    "Priority",
+    "SlaPolicy",
+    "Status",
+    "Team",
+]

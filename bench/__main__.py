@@ -17,6 +17,9 @@ NAMES = (
     "activity_ingest",
     "customer_search",
     "customer_page",
+    "inbox_queue",
+    "routing_decision",
+    "inbound_latency",
 )
 
 
@@ -29,6 +32,9 @@ def benchmarks() -> dict[str, ModuleType]:
         customer_search,
         duplicate_detection,
         generator_throughput,
+        inbound_latency,
+        inbox_queue,
+        routing_decision,
     )
 
     modules = (
@@ -38,6 +44,9 @@ def benchmarks() -> dict[str, ModuleType]:
         activity_ingest,
         customer_search,
         customer_page,
+        inbox_queue,
+        routing_decision,
+        inbound_latency,
     )
     found = {module.NAME: module for module in modules}
     assert tuple(found) == NAMES

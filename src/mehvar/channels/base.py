@@ -23,11 +23,13 @@ from mehvar.channels.models import Channel, InboundEvent
 
 
 class TransportError(Exception):
-    """Sending failed. ``permanent``: retrying cannot help (bad address, rejected content, credentials)."""
+    """Sending failed. ``permanent``: retrying cannot help (bad address, rejected content, credentials).
+    ``retry_after``: seconds the provider asked us to wait (a rate limit); the retry waits at least that."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = retry_after
 
 
 class ParseError(Exception):
@@ -129,8 +131,12 @@ class ChannelAdapter:
     config_schema: ClassVar[type[pydantic.BaseModel]]
     inbound_webhook: ClassVar[bool] = True  # has a /hooks/<kind>/<id>/ endpoint
     can_send: ClassVar[bool] = True
-    headers_kept: ClassVar[tuple[str, ...]] = ()  # request headers stored with an inbound event
+    headers_kept: ClassVar[tuple[str, ...]] = ()  # request headers verify and parse see
+    secret_headers: ClassVar[tuple[str, ...]] = ()  # of those, the ones never stored (they carry the secret)
     address_kind: ClassVar[str] = ""  # the customer identity kind that addresses them here ("email", "phone")
+    # A message with a thread key joins only its thread's conversation, never the customer's other open one
+    # (each web chat visitor is a thread of their own: typing someone's e-mail must not join their chat).
+    private_threads: ClassVar[bool] = False
 
     def config(self, channel: Channel) -> pydantic.BaseModel:
         """The channel's settings, validated (raises pydantic.ValidationError)."""

@@ -40,17 +40,19 @@ def hook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
     kept = {name: request.headers[name] for name in adapter.headers_kept if name in request.headers}
     incoming = HookRequest(
         body=body,
-        content_type=request.content_type or "",
+        content_type=request.META.get("CONTENT_TYPE", ""),  # with its parameters (charset, boundary)
         headers=kept,
         query={key: request.GET[key] for key in request.GET},
     )
     if not adapter.verify(channel, incoming):
         return _problem(403, "The webhook secret is missing or wrong.")
+    # The secret is checked, never stored: not as ?secret=, not in a header.
     query = {key: value for key, value in incoming.query.items() if key != "secret"}
+    kept = {name: value for name, value in kept.items() if name not in adapter.secret_headers}
     event = InboundEvent.objects.create(
         workspace_id=channel.workspace_id,
         channel=channel,
-        content_type=incoming.content_type[:200],
+        content_type=incoming.content_type[:200],  # the boundary of a multipart body included
         headers=kept,
         query=query,
         body=body,

@@ -81,6 +81,25 @@ class InboundEvent(models.Model):
         return f"{self.channel_id}:{self.pk}"
 
 
+class WebhookEndpoint(models.Model):
+    """A URL of the business's that receives events (signed with ``secret``), retried through the outbox."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(_("events"), default=list, help_text="Event names; empty: every event.")
+    secret = models.CharField(max_length=64, default=new_secret)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        indexes = [models.Index(fields=["workspace", "enabled"], name="webhook_ws_enabled")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
 class OutboxMessage(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Queued")
@@ -95,7 +114,14 @@ class OutboxMessage(models.Model):
         UNDELIVERED = "undelivered", _("Not delivered")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="outbox")
+    channel = models.ForeignKey(
+        Channel,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="outbox",
+        help_text="Empty for event webhooks (purpose 'webhook'), which go to an endpoint's URL.",
+    )
     idempotency_key = models.CharField(
         max_length=100, help_text="Unique per workspace; also sent to the provider."
     )

@@ -77,6 +77,26 @@ def outbox_enqueue(
     return row
 
 
+def outbox_enqueue_webhook(
+    *, workspace: Workspace, endpoint: Any, body: dict[str, Any], idempotency_key: str
+) -> OutboxMessage:
+    """Queue one event for a webhook endpoint (see ``webhooks``); sent after commit like a message."""
+    row, created = OutboxMessage.objects.get_or_create(
+        workspace=workspace,
+        idempotency_key=idempotency_key,
+        defaults={
+            "to": endpoint.url[:254],
+            "purpose": "webhook",
+            "payload": {"endpoint": endpoint.pk, "body": body},
+        },
+    )
+    if created:
+        from mehvar.channels.tasks import outbox_send_task
+
+        enqueue_on_commit(outbox_send_task, row.pk, workspace_id=workspace.pk)
+    return row
+
+
 def _claimable(now: dt.datetime) -> Q:
     return Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) | Q(
         status=OutboxMessage.Status.SENDING, claimed_at__lt=now - lease()
@@ -126,16 +146,13 @@ def outbox_send(*, outbox_id: int, now: dt.datetime | None = None) -> str:
             OutboxMessage.objects.filter(pk=outbox_id).values_list("status", flat=True).first() or "missing"
         )
     row = OutboxMessage.objects.select_related("channel").get(pk=outbox_id)
-    adapter = adapter_for(row.channel.kind)
     try:
-        if not row.channel.enabled:
-            raise TransportError("the channel is turned off", permanent=True)
-        provider_id = adapter.send(row.channel, _outbound(row))
+        provider_id = _send(row)
     except TransportError as error:
         failed = error.permanent or row.attempts >= MAX_ATTEMPTS
         OutboxMessage.objects.filter(pk=row.pk, claimed_at=now).update(
             status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
-            next_attempt_at=now + backoff(row.attempts),
+            next_attempt_at=now + max(backoff(row.attempts), dt.timedelta(seconds=error.retry_after or 0)),
             last_error=str(error)[:2000],
             claimed_at=None,
         )
@@ -149,6 +166,16 @@ def outbox_send(*, outbox_id: int, now: dt.datetime | None = None) -> str:
         claimed_at=None,
     )
     return OutboxMessage.Status.SENT
+
+
+def _send(row: OutboxMessage) -> str:
+    if row.channel is None:
+        from mehvar.channels.webhooks import webhook_send
+
+        return webhook_send(row)
+    if not row.channel.enabled:
+        raise TransportError("the channel is turned off", permanent=True)
+    return adapter_for(row.channel.kind).send(row.channel, _outbound(row))
 
 
 def outbox_due_ids(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:

@@ -5,6 +5,7 @@ import datetime as dt
 from django_tasks import task
 
 from mehvar.channels import outbox
+from mehvar.channels.email import tasks as email_tasks  # noqa: F401 (registers the IMAP poll with the scheduler)
 from mehvar.ops.schedule import periodic
 
 

@@ -7,6 +7,7 @@ problem+json (mehvar.api.errors). A later module adds its router here with ``api
 import mehvar
 from mehvar.accounts.api import router as accounts_router
 from mehvar.api.site import MehvarAPI
+from mehvar.conversations.api import router as conversations_router
 from mehvar.core.api import router as core_router
 from mehvar.customers.api import router as customers_router
 
@@ -29,3 +30,4 @@ def version(request):
 api.add_router("", accounts_router)
 api.add_router("", core_router)
 api.add_router("", customers_router)
+api.add_router("", conversations_router)

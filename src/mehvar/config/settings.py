@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "mehvar.web",
     "mehvar.customers",
     "mehvar.channels",
+    "mehvar.channels.webchat",
     "mehvar.conversations",
     "mehvar.demo",
     "mehvar.api",
@@ -121,6 +122,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-mehvar.sqlite3")}
+else:
+    # Web requests are short: starting parallel workers costs more than it saves (tens of ms on a busy
+    # machine) and takes cores from other requests. Reports that want it set it per query. See ADR 7.
+    PG_PARALLEL_WORKERS = int(os.environ.get("PG_MAX_PARALLEL_WORKERS_PER_GATHER", "0"))
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c max_parallel_workers_per_gather={PG_PARALLEL_WORKERS}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------------------
@@ -202,6 +210,8 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 WORKER_POLL_INTERVAL = float(os.environ.get("WORKER_POLL_INTERVAL", "0.5"))
 WORKER_HEARTBEAT_SECONDS = 10
 WORKER_HEARTBEAT_STALE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_STALE_SECONDS", "60"))
+# A sender that claimed an outbox row and vanished (killed) holds it this long; then the sweep sends it again.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "120"))
 
 # --- API ------------------------------------------------------------------------------------------------
 NINJA_PAGINATION_MAX_LIMIT = 200

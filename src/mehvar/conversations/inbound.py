@@ -85,6 +85,17 @@ def _thread_conversation(channel: Channel, inbound: InboundMessage) -> Conversat
             .values_list("conversation_id", flat=True)
             .first()
         )
+        if earlier is None:  # the message answers one of ours: its id is the outbox's provider id
+            earlier = (
+                Message.objects.filter(
+                    workspace_id=channel.workspace_id,
+                    outbox__channel=channel,
+                    outbox__provider_id__in=list(inbound.references)[-50:],
+                )
+                .order_by("-created_at")
+                .values_list("conversation_id", flat=True)
+                .first()
+            )
         if earlier is not None:
             return rows.filter(pk=earlier).first()
     if inbound.thread_key:
@@ -99,6 +110,8 @@ def _conversation_for(channel: Channel, customer_id: int, inbound: InboundMessag
         if found.merged_into_id:
             found = Conversation.objects.filter(pk=found.merged_into_id).first() or found
         return found
+    if inbound.thread_key and adapter_for(channel.kind).private_threads:
+        return None
     return (
         Conversation.objects.filter(
             Q(status__in=[Status.NEW, Status.OPEN, Status.WAITING, Status.RESOLVED]),

@@ -124,6 +124,7 @@ def conversation_open(
         priority=priority,
         created_at=now,
         updated_at=now,
+        last_message_at=now,
     )
     event_add(conversation=conversation, kind=Event.Kind.CREATED, actor=acting, channel=channel.kind)
     if acting is not None:
@@ -226,13 +227,13 @@ def _notify_resolved(conversation: Conversation, now: dt.datetime) -> None:
         .order_by("pk")
         .first()
     )
-    from mehvar.conversations.templating import render_reply
+    from mehvar.conversations.templating import render_reply, reply_variables
 
     if template is not None:
         text = render_reply(template.body, conversation=conversation)
     else:
         text = _("Your request #%(number)s has been resolved. If anything is still wrong, just reply.") % {
-            "number": conversation.number
+            "number": reply_variables(conversation=conversation)["number"]
         }
     _outbound(
         conversation,
@@ -397,6 +398,41 @@ def message_send(
 
 
 @transaction.atomic
+def message_send_system(
+    *,
+    conversation: Conversation,
+    text: str,
+    idempotency_key: str,
+    template: CannedReply | None = None,
+    now: dt.datetime | None = None,
+) -> Message | None:
+    """A message the system sends on the workspace's behalf (automation rules), through the outbox.
+
+    It is nobody's answer: the SLA clocks, the first response and the reply count do not move. Returns None
+    (nothing sent) when the channel cannot send, the conversation is closed, or this key was sent before.
+    """
+    text = (text or "").strip()[:TEXT_MAX_LENGTH]
+    can_send = adapter_for(conversation.channel.kind).can_send
+    if not text or conversation.status == Status.CLOSED or not can_send:
+        return None
+    from mehvar.channels.models import OutboxMessage
+
+    if OutboxMessage.objects.filter(
+        workspace_id=conversation.workspace_id, idempotency_key=idempotency_key
+    ).exists():
+        return None
+    now = now or timezone.now()
+    fresh = _locked(conversation)
+    message = _outbound(
+        fresh, text=text, author=None, now=now, key=idempotency_key, purpose="automation", template=template
+    )
+    fresh.last_message_at = fresh.last_outbound_at = now
+    _touch(fresh, now, "last_message_at", "last_outbound_at")
+    _refresh_from(conversation, fresh)
+    return message
+
+
+@transaction.atomic
 def note_add(
     *,
     conversation: Conversation,
@@ -481,6 +517,7 @@ def conversation_assign(
         fresh.team = team or None
         fields.append("team")
     _touch(fresh, now, *fields)
+    hooks.after_assign(conversation=fresh, now=now)
     event_add(
         conversation=fresh,
         kind=Event.Kind.ASSIGNED,

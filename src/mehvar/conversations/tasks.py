@@ -17,3 +17,19 @@ def inbound_event_task(event_id: int, *, workspace_id: int) -> dict:
 @task()
 def inbound_retry_task() -> int:
     return inbound.inbound_retry_due()
+
+
+@periodic(every=dt.timedelta(minutes=1))
+@task()
+def sla_sweep_task() -> dict:
+    from mehvar.conversations.sla_sweep import sla_sweep
+
+    return sla_sweep()
+
+
+@periodic(every=dt.timedelta(minutes=1))
+@task()
+def routing_queue_task() -> int:
+    from mehvar.conversations.routing_presence import routing_queue_sweep
+
+    return routing_queue_sweep()

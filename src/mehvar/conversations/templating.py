@@ -14,6 +14,7 @@ from django.utils import timezone
 from mehvar.conversations.models import Conversation
 from mehvar.core.jalali import format_date, to_local
 from mehvar.core.models import Membership
+from mehvar.core.text import to_persian_digits
 from mehvar.customers.models import Activity
 
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -42,11 +43,14 @@ def reply_variables(*, conversation: Conversation, agent: Membership | None = No
     agent_name = ""
     if agent is not None:
         agent_name = agent.user.get_full_name() or agent.user.get_short_name() or ""
+    number = str(conversation.number)
+    if conversation.workspace.persian_digits:
+        number = to_persian_digits(number)
     return {
         "customer_name": customer.display_name or f"{customer.first_name} {customer.last_name}".strip(),
         "first_name": customer.first_name or customer.display_name,
         "last_name": customer.last_name,
-        "number": str(conversation.number),
+        "number": number,
         "subject": conversation.subject,
         "agent_name": agent_name,
         "today": format_date(today, style="long"),

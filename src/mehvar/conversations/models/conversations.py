@@ -38,8 +38,8 @@ class Conversation(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversations")
     number = models.PositiveIntegerField(_("number"))
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="conversations")
+    customer = models.ForeignKey(Customer, on_delete=models.RESTRICT, related_name="conversations")
+    channel = models.ForeignKey(Channel, on_delete=models.RESTRICT, related_name="conversations")
     subject = models.CharField(_("subject"), max_length=250, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(
@@ -110,6 +110,7 @@ class Conversation(models.Model):
             ),
             models.Index(fields=["workspace", "team", "status", "-last_message_at"], name="conv_ws_team"),
             models.Index(fields=["workspace", "sla_due_at"], name="conv_ws_sla_due"),
+            models.Index(fields=["workspace", "updated_at"], name="conv_ws_updated"),  # live inbox updates
             models.Index(fields=["workspace", "customer", "-last_message_at"], name="conv_ws_customer"),
             models.Index(fields=["workspace", "channel", "thread_key"], name="conv_ws_thread"),
         ]
@@ -139,7 +140,7 @@ class Message(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.RESTRICT, related_name="+")
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
     author = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     sender_name = models.CharField(max_length=200, blank=True)

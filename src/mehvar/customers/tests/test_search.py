@@ -9,6 +9,7 @@ from django.utils import timezone
 from mehvar.core.jalali import TEHRAN
 from mehvar.core.models import AuditEntry
 from mehvar.core.roles import Role
+from mehvar.core.text import search_key
 from mehvar.customers import bulk_actions, saved_views, search, services
 from mehvar.customers.cleaning import NewCustomer
 from mehvar.customers.models import Customer
@@ -125,6 +126,26 @@ def test_search_uses_the_trigram_index_on_postgresql(people):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "customer_search_trgm" in plan, plan
+
+
+def test_many_matches_and_few_matches_give_the_same_rows_newest_first(people, monkeypatch):
+    """_text_match pages over the index's candidates when they are few and walks newest-first when they are
+    many: both plans must give exactly what the plain LIKE gives, in the same order."""
+    tenants = people[0]
+    rows = (NewCustomer(first_name="مشتری", last_name=f"رضايي {i}", phone=f"0913{i:07d}") for i in range(40))
+    services.customer_bulk_create(workspace=tenants.ws_a, rows=rows)
+    expected = list(
+        search.live_customers(workspace=tenants.ws_a)
+        .filter(search_text__contains=search_key("رضایی"))
+        .order_by("-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) >= 40
+    for cap in (10_000, 5):  # all candidates fit / too many candidates
+        monkeypatch.setattr(search, "TRIGRAM_CANDIDATES_MAX", cap)
+        found = search.customer_search(workspace=tenants.ws_a, q="رضائي")
+        assert list(found.values_list("pk", flat=True)) == expected
+        assert list(found.filter(pk__lt=expected[3]).values_list("pk", flat=True)[:5]) == expected[4:9]
 
 
 # --- Filters ----------------------------------------------------------------------------------------------

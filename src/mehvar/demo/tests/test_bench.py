@@ -21,7 +21,7 @@ def test_the_bench_runner_records_each_measurement_with_its_reference_and_ratio(
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
 
@@ -35,6 +35,8 @@ def test_the_bench_runner_records_each_measurement_with_its_reference_and_ratio(
         assert measured["rows"] == reference["rows"] == 200
         assert measured["rows_per_second"] > 0 and reference["rows_per_second"] > 0
         expected = measured["rows_per_second"] / reference["rows_per_second"]
+        if "p95_ms" in measured:  # latency records: rows/s is 1 / p95, rounded to 0.1 in the file
+            expected = reference["p95_ms"] / measured["p95_ms"]
         assert abs(record["ratio"] - expected) < 0.01 * expected + 1e-4
         assert record["git"]["commit"]
         assert record["machine"]["cpu_count"] >= 1 and record["machine"]["memory_bytes"] > 0
@@ -46,3 +48,18 @@ def test_the_bench_runner_records_each_measurement_with_its_reference_and_ratio(
     assert insert["database"]["engine"] == "sqlite" and insert["database"]["version"]
     assert insert["reference"]["name"] == "sqlite3 executemany"
     assert (tmp_path / "var" / "bench.sqlite3").exists()
+
+    def read(name: str) -> dict:
+        return json.loads(next((tmp_path / "results").glob(f"*-{name}-sqlite-custom.json")).read_text())
+
+    queue = read("inbox_queue")["parameters"]
+    assert queue["conversations"] == 200 and queue["messages"] == 1000
+    assert queue["queries_per_page_with_rows"] and "target_met" in queue
+    assert queue["queries_per_page_max"] == max(queue["queries_per_page_with_rows"])  # fixed per page
+    routing = read("routing_decision")["parameters"]
+    assert routing["decisions"] == 200 and routing["agents_online"] >= 20
+    assert routing["queries_per_decision_max"] <= 8 and sum(routing["reasons"].values()) >= 200
+    inbound = read("inbound_latency")
+    assert inbound["parameters"]["hook_statuses"] == [200] and inbound["parameters"]["not_visible"] == 0
+    assert inbound["parameters"]["processed"] == 200 and inbound["measurement"]["max_ms"] > 0
+    assert "SSE" in " ".join(inbound["notes"])

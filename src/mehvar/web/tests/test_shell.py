@@ -227,6 +227,7 @@ def restore_registries():
 EXPECTED_NAV = {
     Role.OWNER: {
         "web:workspace_home",
+        "inbox:queue",
         "customers:list",
         "workspace:members",
         "workspace:audit",
@@ -234,9 +235,15 @@ EXPECTED_NAV = {
         "workspace:tokens",
         "ops:failed_tasks",
     },
-    Role.SUPERVISOR: {"web:workspace_home", "customers:list", "workspace:audit", "workspace:tokens"},
-    Role.AGENT: {"web:workspace_home", "customers:list", "workspace:tokens"},
-    Role.ANALYST: {"web:workspace_home", "customers:list", "workspace:tokens"},
+    Role.SUPERVISOR: {
+        "web:workspace_home",
+        "inbox:queue",
+        "customers:list",
+        "workspace:audit",
+        "workspace:tokens",
+    },
+    Role.AGENT: {"web:workspace_home", "inbox:queue", "customers:list", "workspace:tokens"},
+    Role.ANALYST: {"web:workspace_home", "inbox:queue", "customers:list", "workspace:tokens"},
 }
 
 

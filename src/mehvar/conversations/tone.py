@@ -1,0 +1,150 @@
+"""Rude words and phrases in a text, found through the usual disguises: the tone check and abuse screening.
+
+Two lists are read together:
+
+* persian-text-guard's bundled Persian/Finglish/English list without its "mild" part (profanity, sexual
+  words, insults, slurs, harassment). Its mild words are left out on purpose: «هویج», «زباله», «میکروب»
+  are ordinary words in a shop's conversations.
+* Mehvar's customer-service list, ``data/rude_phrases_fa.txt``: insults and threats people write to each
+  other in support conversations, and dismissive phrases («به من چه», «مشکل خودته») that an agent must not
+  write to a customer (category "mild" in the file, "dismissive" here).
+
+persian-text-guard normalises before matching (Arabic ي/ك, ZWNJ, digits, diacritics, kashida) and reads
+through spaced, dotted and repeated letters and look-alike characters, so «ب ی ش ع و ر», «بیییشعور» and
+«بيشعور» are all found. A phrase written with spaces («خفه شو») is also found written together or with a
+ZWNJ («خفه‌شو»): each multi-word entry gets its joined form when the filters are built.
+
+``reply_tone_check`` (agents' replies, before sending) uses every category; ``abuse_findings`` (customers'
+messages, ``conversations.abuse``) leaves the dismissive phrases out: an upset customer may say «به من چه».
+The filters are built once per process (about 15 ms) and are safe to share between threads.
+"""
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+from persian_text_guard import BannedWord, ProfanityFilter, ProfanityMatch, WordCategory, WordList
+
+RUDE_PHRASES_PATH = Path(__file__).parent / "data" / "rude_phrases_fa.txt"
+
+DISMISSIVE = "dismissive"
+CATEGORY_LABELS = {
+    "profanity": _("Profanity"),
+    "sexual": _("Sexual language"),
+    "insult": _("Insult"),
+    "slur": _("Slur"),
+    "harassment": _("Threat or harassment"),
+    DISMISSIVE: _("Dismissive or rude phrase"),
+    "uncategorized": _("Inappropriate word"),
+}
+# Most serious first: when two entries cover the same words, the finding keeps the more serious category.
+SEVERITY = ("slur", "harassment", "insult", "sexual", "profanity", DISMISSIVE, "uncategorized")
+
+SOURCE_WORD_LIST = "word_list"  # persian-text-guard's bundled list
+SOURCE_PHRASES = "rude_phrases"  # data/rude_phrases_fa.txt
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rude word or phrase in a text: ``text[start:start + length]`` is what was written."""
+
+    category: str
+    source: str
+    start: int
+    length: int
+    excerpt: str
+    evasion: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return str(CATEGORY_LABELS.get(self.category, CATEGORY_LABELS["uncategorized"]))
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+def _category(word: BannedWord) -> str:
+    return DISMISSIVE if word.category == WordCategory.MILD else word.category.value
+
+
+def _with_joined_forms(words: tuple[BannedWord, ...]) -> list[BannedWord]:
+    """Each entry, plus its spaces-removed form for phrases (what a ZWNJ or no space between words gives)."""
+    out = list(words)
+    known = {w.text for w in words}
+    for word in words:
+        joined = "".join(word.text.split())
+        if joined != word.text and joined not in known:
+            known.add(joined)
+            out.append(BannedWord(joined, word.mode, word.category))
+    return out
+
+
+@functools.cache
+def rude_phrases() -> tuple[BannedWord, ...]:
+    """The customer-service list (``data/rude_phrases_fa.txt``) as persian-text-guard entries."""
+    return WordList.load(RUDE_PHRASES_PATH)
+
+
+@functools.cache
+def _filter(*, dismissive: bool) -> tuple[ProfanityFilter, frozenset[int]]:
+    """The filter, and the ids of the entries that came from our own list (to tell the source)."""
+    ours = [w for w in _with_joined_forms(rude_phrases()) if dismissive or w.category != WordCategory.MILD]
+    bundled = _with_joined_forms(WordList.persian_default())
+    return ProfanityFilter([*bundled, *ours]), frozenset(id(w) for w in ours)
+
+
+def _findings(text: str, *, dismissive: bool) -> list[Finding]:
+    if not text:
+        return []
+    guard, ours = _filter(dismissive=dismissive)
+    by_span: dict[tuple[int, int], Finding] = {}
+    match: ProfanityMatch
+    for match in guard.find_matches(text):
+        finding = Finding(
+            category=_category(match.word),
+            source=SOURCE_PHRASES if id(match.word) in ours else SOURCE_WORD_LIST,
+            start=match.index,
+            length=match.length,
+            excerpt=text[match.index : match.index + match.length],
+            evasion=tuple(e.value for e in match.evasion),
+        )
+        span = (finding.start, finding.length)
+        kept = by_span.get(span)
+        if kept is None or _rank(finding.category) < _rank(kept.category):
+            by_span[span] = finding
+    return sorted(by_span.values(), key=lambda f: (f.start, -f.length))
+
+
+def _rank(category: str) -> int:
+    return SEVERITY.index(category) if category in SEVERITY else len(SEVERITY)
+
+
+def reply_tone_check(text: str | None) -> list[Finding]:
+    """Problems in an agent's reply before it is sent: insults, profanity, threats, dismissive phrases.
+
+    Empty when the reply is fine. The inbox shows each problem (``label``, ``excerpt``) and lets the agent
+    edit or send anyway; nothing here blocks sending.
+    """
+    if text is not None and not isinstance(text, str):
+        raise TypeError("the tone check reads text")
+    return _findings(text or "", dismissive=True)
+
+
+def abuse_findings(text: str | None) -> list[Finding]:
+    """Abuse in a customer's message: everything the tone check finds except the dismissive phrases."""
+    if text is not None and not isinstance(text, str):
+        raise TypeError("abuse screening reads text")
+    return _findings(text or "", dismissive=False)
+
+
+def merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) spans sorted and merged where they overlap or touch, for masking."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

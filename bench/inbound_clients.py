@@ -207,6 +207,7 @@ class Listener:
     since: str
     events: list[tuple[float, list[int]]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    streams: int = 0  # how many streams were opened (a stream ends after live.stream_seconds())
     connected: threading.Event = field(default_factory=threading.Event)
     _stopping: bool = False
     _connection: Any = None
@@ -242,6 +243,7 @@ class Listener:
                     self.errors.append(f"live stream answered {response.status}")
                     return
                 self.connected.set()
+                self.streams += 1
                 last_id = self._read(response, last_id)
             except (OSError, http.client.HTTPException) as error:
                 if not self._stopping:

@@ -113,7 +113,13 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mehvar.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+# Served by uvicorn (ASGI), each request's synchronous code runs in a thread of its own, and a persistent
+# connection belongs to its thread: with CONN_MAX_AGE > 0 every request thread would keep a PostgreSQL
+# connection open until the server runs out of them. One connection per request, then (a pool later).
+DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

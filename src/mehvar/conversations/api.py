@@ -19,7 +19,7 @@ from mehvar.api.schemas import ObjectId, error_responses
 from mehvar.channels import services as channel_services
 from mehvar.channels.models import Channel, WebhookEndpoint
 from mehvar.channels.webhooks import clean_events
-from mehvar.conversations import selectors, services
+from mehvar.conversations import merging, selectors, services
 from mehvar.conversations.models import Attachment, Conversation, Message, Team
 from mehvar.conversations.schemas import (
     CallIn,
@@ -28,8 +28,10 @@ from mehvar.conversations.schemas import (
     ChannelOut,
     ChannelPatchIn,
     ConversationIn,
+    ConversationMergeIn,
     ConversationOut,
     ConversationPatchIn,
+    ConversationSplitIn,
     MessageIn,
     MessageOut,
     PriorityName,
@@ -426,3 +428,64 @@ def call_create(request: HttpRequest, payload: CallIn) -> Any:
             "conversation_opened": logged.conversation_opened,
         },
     )
+
+
+# --- Merge and split (services in ``merging``) ---------------------------------------------------------
+
+
+def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({names.get(field, field): errors for field, errors in error.error_dict.items()})
+
+
+@router.post(
+    "/conversations/{conversation_id}/merge",
+    response={200: ConversationOut, **error_responses(403, 404, 422)},
+    tags=[CONVERSATIONS],
+    summary="ادغام این گفتگو در گفتگوی دیگر همان مشتری",
+    description="همه‌ی پیام‌ها، پیوست‌ها، شرکت‌کنندگان و برچسب‌ها به `target_id` می‌روند؛ این گفتگو بسته "
+    "می‌شود و به آن اشاره می‌کند. پاسخ: گفتگوی مقصد.",
+)
+def conversation_merge(request: HttpRequest, conversation_id: ObjectId, payload: ConversationMergeIn) -> Any:
+    acting = require(request, Perm.CONVERSATIONS_REPLY)
+    workspace = workspace_of(request)
+    source = _conversation(request, conversation_id)
+    target = (
+        Conversation.objects.filter(workspace=workspace, pk=payload.target_id)
+        .select_related("channel")
+        .first()
+    )
+    if target is None:
+        raise ValidationError({"target_id": _("There is no such conversation in this workspace.")})
+    try:
+        merging.conversation_merge(source=source, target=target, acting=acting, via="api")
+    except ValidationError as error:
+        raise _renamed(error, {"target": "target_id"}) from None
+    return _conversation(request, target.pk)
+
+
+@router.post(
+    "/conversations/{conversation_id}/split",
+    response={201: ConversationOut, **error_responses(403, 404, 422)},
+    tags=[CONVERSATIONS],
+    summary="جدا کردن پیام‌ها از یک پیام به بعد در گفتگویی تازه",
+    description="پیام `message_id` و همه‌ی پیام‌های بعدی به گفتگوی تازه‌ای (همان مشتری و کانال، شماره‌ی "
+    "تازه، وضعیت باز) می‌روند. پاسخ: گفتگوی تازه.",
+)
+def conversation_split(request: HttpRequest, conversation_id: ObjectId, payload: ConversationSplitIn) -> Any:
+    acting = require(request, Perm.CONVERSATIONS_REPLY)
+    workspace = workspace_of(request)
+    conversation = _conversation(request, conversation_id)
+    message = Message.objects.filter(
+        workspace=workspace, conversation=conversation, pk=payload.message_id
+    ).first()
+    if message is None:
+        raise ValidationError({"message_id": _("This message is not in this conversation.")})
+    try:
+        new = merging.conversation_split(
+            conversation=conversation, from_message=message, acting=acting, via="api"
+        )
+    except ValidationError as error:
+        raise _renamed(error, {"message": "message_id"}) from None
+    return Status(201, _conversation(request, new.pk))

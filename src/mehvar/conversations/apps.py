@@ -12,3 +12,25 @@ class ConversationsConfig(AppConfig):
         from mehvar.web.navigation import NavItem, register
 
         register(NavItem("inbox:queue", _("Inbox"), Perm.CONVERSATIONS_VIEW, icon="chat", order=10))
+        self._register_customer_links()
+
+    @staticmethod
+    def _register_customer_links() -> None:
+        """Conversations follow a customer merge and show on the Customer 360 page (customers' registries)."""
+        from mehvar.conversations import customer_links
+        from mehvar.customers import merge_movers, panels
+
+        merge_movers.register(
+            merge_movers.MergeMover(
+                "conversations",
+                move=customer_links.conversations_move,
+                move_back=customer_links.conversations_move_back,
+            )
+        )
+        panels.register(
+            panels.CustomerPanel(
+                "conversations",
+                "conversations/_customer_conversations.html",
+                customer_links.conversations_panel,
+            )
+        )

@@ -42,6 +42,53 @@ LABELS = {
     "number": _("Phone number"),
     "outbound_url": _("Outbound address"),
     "timeout_seconds": _("Timeout (seconds)"),
+    "api_base_url": _("Bot API address"),
+    "proxy_url": _("Proxy address"),
+    "api_key_header": _("Header that carries the API key"),
+    "body_format": _("Body format"),
+    "receptor_format": _("How the recipient number is written"),
+    "send_path": _("Send path"),
+    "message_id_path": _("Where the answer carries the message id"),
+    "error_code_path": _("Where the answer carries the error code"),
+    "error_message_path": _("Where the answer carries the error text"),
+    "transient_codes": _("Error codes worth retrying"),
+    "delivered_statuses": _("Statuses that mean delivered"),
+    "undelivered_statuses": _("Statuses that mean not delivered"),
+    "max_parts": _("Longest message (SMS parts)"),
+    "fields": _("Field names the gateway uses"),
+    "fields__receptor": _("Field name: recipient"),
+    "fields__message": _("Field name: text"),
+    "fields__sender": _("Field name: sender line"),
+    "fields__client_id": _("Field name: client message id"),
+    "smtp_host": _("SMTP server"),
+    "smtp_port": _("SMTP port"),
+    "smtp_security": _("SMTP security"),
+    "smtp_user": _("SMTP user name"),
+    "smtp_password": _("SMTP password"),
+    "smtp_timeout": _("SMTP timeout (seconds)"),
+    "imap_host": _("IMAP server (to fetch mail)"),
+    "imap_port": _("IMAP port"),
+    "imap_security": _("IMAP security"),
+    "imap_user": _("IMAP user name"),
+    "imap_password": _("IMAP password"),
+    "imap_folder": _("IMAP folder"),
+    "messages_per_minute": _("Most messages a visitor may send a minute"),
+}
+# How the fixed choices of the settings read.
+CHOICE_LABELS = {
+    "smtp": _("An SMTP server"),
+    "platform": _("Mehvar's own mail"),
+    "none": _("None"),
+    "starttls": "STARTTLS",
+    "tls": "TLS",
+    "json": "JSON",
+    "form": _("Form fields"),
+    "national": _("National (09121234567)"),
+    "international": _("International (989121234567)"),
+    "e164": "E.164 (+989121234567)",
+    "off": _("Do not ask"),
+    "optional": _("Ask, optional"),
+    "required": _("Ask, required"),
 }
 
 
@@ -101,12 +148,15 @@ class ListText(forms.CharField):
         return items
 
 
-def _form_field(name: str, info: Any, editing: bool) -> forms.Field:
+def _form_field(path: str, info: Any, editing: bool) -> forms.Field:
+    name = path.rpartition(SEP)[2]
     kind, _optional = _unwrap(info.annotation)
-    label = LABELS.get(name, name.replace("_", " "))
-    options: dict[str, Any] = {"label": label, "required": False, "help_text": info.description or ""}
+    label = LABELS.get(path) or LABELS.get(name, name.replace("_", " "))
+    # The schemas' descriptions are English notes for developers; pages show the translated labels only.
+    options: dict[str, Any] = {"label": label, "required": False}
     if typing.get_origin(kind) is typing.Literal:
-        return forms.ChoiceField(choices=[(v, v) for v in typing.get_args(kind)], **options)
+        choices = [(v, CHOICE_LABELS.get(v, v)) for v in typing.get_args(kind)]
+        return forms.ChoiceField(choices=choices, **options)
     if kind is bool:
         return forms.BooleanField(**options)
     if kind is int:
@@ -160,7 +210,7 @@ class ChannelForm(forms.Form):
         self.leaves = dict(_walk(adapter_for(kind).config_schema))
         for path, info in self.leaves.items():
             value = _lookup(config, path) if config is not None else _default(info)
-            self.fields[path] = _form_field(path.rpartition(SEP)[2], info, self.editing and bool(value))
+            self.fields[path] = _form_field(path, info, self.editing and bool(value))
             if value is not None and not is_secret(path):
                 initial.setdefault(path, str(value) if not isinstance(value, bool | list | int) else value)
 

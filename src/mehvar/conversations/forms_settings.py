@@ -167,7 +167,7 @@ class SlaPolicyForm(forms.Form):
     next_response_minutes = PersianIntegerField(label=_("Next response (business minutes)"), required=False)
     resolution_minutes = PersianIntegerField(label=_("Resolution (business minutes)"), required=False)
     warn_percent = PersianIntegerField(
-        label=_("Warn at (% of the target)"),
+        label=_("Warn at (percent of the target)"),
         initial=80,
         help_text=_("Agents are warned when this share of the time has passed."),
     )
@@ -216,7 +216,9 @@ class AutomationRuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120, required=False)  # the service names it
     event = forms.ChoiceField(label=_("When"), choices=list(EVENTS.items()))
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
-    position = PersianIntegerField(label=_("Position"), required=False, initial=0, min_value=0, max_value=32767)
+    position = PersianIntegerField(
+        label=_("Position"), required=False, initial=0, min_value=0, max_value=32767
+    )
 
     def __init__(self, *args: Any, custom_keys: list[str], rule: Any = None, **kwargs: Any) -> None:
         if rule is not None:

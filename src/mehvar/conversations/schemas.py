@@ -183,3 +183,11 @@ class CallOut(Schema):
     customer_id: int
     customer_created: bool
     conversation_opened: bool
+
+
+class ConversationMergeIn(Schema):
+    target_id: ObjectId = Field(description="The conversation that receives this one's messages")
+
+
+class ConversationSplitIn(Schema):
+    message_id: ObjectId = Field(description="This message and every later one move to a new conversation")

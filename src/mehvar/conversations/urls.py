@@ -2,7 +2,14 @@
 
 from django.urls import include, path
 
-from mehvar.conversations import live, views_actions, views_backlog, views_inbox, views_setup
+from mehvar.conversations import (
+    live,
+    views_actions,
+    views_backlog,
+    views_inbox,
+    views_merging,
+    views_setup,
+)
 
 app_name = "inbox"
 urlpatterns = [
@@ -27,4 +34,6 @@ urlpatterns = [
     path("<int:number>/category/", views_actions.category_set, name="category"),
     path("<int:number>/tags/", views_actions.tags_set, name="tags"),
     path("<int:number>/assign/", views_actions.assign, name="assign"),
+    path("<int:number>/merge/", views_merging.merge, name="merge"),
+    path("<int:number>/split/", views_merging.split, name="split"),
 ]

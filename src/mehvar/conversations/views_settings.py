@@ -7,7 +7,7 @@ permission again and audit.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -229,7 +229,3 @@ def presence_message(result: object) -> str:
             "unassigned": result.unassigned,  # type: ignore[attr-defined]
         }
     return _("Presence: %(presence)s.") % {"presence": label}
-
-
-def not_found() -> Http404:
-    return Http404()

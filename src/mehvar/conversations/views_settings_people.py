@@ -3,7 +3,7 @@
 that signing an agent off hands their conversations over."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -157,11 +157,10 @@ def agent_presence(request: HttpRequest, membership_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose online, away or offline."))
         return redirect("inbox:settings_agents", slug=slug(request))
-    try:
-        result = agent_presence_set(
-            membership=member, presence=form.cleaned_data["presence"], acting=acting(request)
-        )
-    except PermissionDenied:
-        raise
-    messages.success(request, f"{member_label(member)}: {presence_message(result)}")
+    result = agent_presence_set(
+        membership=member, presence=form.cleaned_data["presence"], acting=acting(request)
+    )
+    messages.success(
+        request, _("%(name)s — %(what)s") % {"name": member_label(member), "what": presence_message(result)}
+    )
     return redirect("inbox:settings_agents", slug=slug(request))

@@ -11,6 +11,8 @@
   "merged") decides; custom fields are named ``custom_fields.<key>`` there;
 * first seen is the earlier one, last contact the later one, lifetime value the sum;
 * notes are timeline activities and move with them.
+* other modules' rows (conversations...) move through the registry in ``merge_movers``; each records what
+  it moved, kept on the ``Merge`` row (``survivor_before["moved"]``), and undo moves exactly those back.
 
 The merged customer keeps its row with ``merged_into`` set (hidden from lists and search). The ``Merge`` row
 records the survivor's fields before and after, the tags and consents added, and the merge links that moved
@@ -32,6 +34,7 @@ from django.utils.translation import gettext as _
 from mehvar.core.audit import audit_record, snapshot
 from mehvar.core.models import AuditEntry, Membership
 from mehvar.core.roles import Perm, role_has
+from mehvar.customers import merge_movers
 from mehvar.customers.matching import refresh_contacts
 from mehvar.customers.models import Activity, Consent, Customer, DuplicateSuggestion, Identity, Merge
 
@@ -238,6 +241,7 @@ def customer_merge(
         }
         record.update(_merge_consents(acting, survivor, merged, now))
         present = set(survivor.tags.values_list("pk", flat=True))
+        record["moved"] = merge_movers.movers_run(merge=merge, source=merged, target=survivor)
         record["tags_added"] = sorted(set(merged.tags.values_list("pk", flat=True)) - present)
         survivor.tags.add(*record["tags_added"])
         _combine_fields(survivor, merged, choices)
@@ -304,6 +308,9 @@ def merge_undo(*, acting: Membership, merge: Merge, via: str = "web") -> None:
         record = merge.survivor_before
         _move_back(Identity, merge, merged, record.get("identities_marked", {}))
         _move_back(Activity, merge, merged, record.get("activities_marked", {}))
+        merge_movers.movers_undo(
+            merge=merge, survivor=survivor, merged=merged, records=record.get("moved", {})
+        )
         Consent.objects.filter(pk__in=record.get("consents_added", [])).delete()
         Consent.objects.filter(pk__in=record.get("consents_moved", [])).update(customer=merged)
         survivor.tags.remove(*record.get("tags_added", []))

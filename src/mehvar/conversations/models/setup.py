@@ -90,7 +90,9 @@ class SlaPolicy(models.Model):
         _("resolution (business minutes)"), null=True, blank=True
     )
     warn_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the target)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(100)]
+        _("warn at (percent of the target)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
 
     class Meta:

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[4]
 
 
 def run_mehvar(args, env_extra, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "MEHVAR_ENV"}}
+    # The browser fixtures set DJANGO_ALLOW_ASYNC_UNSAFE for their own process: not for a deployment
+    dropped = {"DATABASE_URL", "SECRET_KEY", "MEHVAR_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update({"MEHVAR_VAR_DIR": str(tmp_path), **env_extra})
     return subprocess.run(
         [sys.executable, "-m", "mehvar", *args],

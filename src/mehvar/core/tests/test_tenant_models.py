@@ -13,9 +13,9 @@ GLOBAL_MODELS = {
     "ops.workerheartbeat": "the worker process serves every workspace",
     "ops.scheduledrun": "periodic jobs are global; each job iterates workspaces itself",
 }
-# Unique lookups that are global by nature: a secret's hash must be unique across all workspaces.
 # Indexes that serve work across workspaces, with the reason.
-GLOBAL_INDEXES = {("channels.outboxmessage", "outbox_due"): "the sender claims due messages of every workspace"}
+GLOBAL_INDEXES = {("channels.outboxmessage", "outbox_due"): "the sender claims due rows of every workspace"}
+# Unique lookups that are global by nature: a secret's hash must be unique across all workspaces.
 # One-to-one links to a row that is itself in the same workspace are unique by nature too.
 GLOBAL_UNIQUE_FIELDS = {
     ("accounts.apitoken", "token_hash"),

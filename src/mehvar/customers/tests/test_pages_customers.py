@@ -235,7 +235,7 @@ def test_360_page_shows_the_profile(client, tenants):
     assert 'data-testid="contact-policy"' in body and "فقط بعدازظهرها" in body
     assert "ویژه" in body and "سایز" in body and "۴۲" in body
     assert "۱۳۷۰" in body  # Jalali birthday
-    assert 'data-testid="conversations-placeholder"' in body and 'data-testid="promises-placeholder"' in body
+    assert 'data-testid="conversations-panel"' in body and 'data-testid="promises-placeholder"' in body
 
 
 def test_viewing_is_audited_at_most_once_an_hour(client, tenants):

@@ -23,14 +23,15 @@ HOME, CUSTOMERS, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS = (
     "workspace:tokens",
     "ops:failed_tasks",
 )
+INBOX = "inbox:queue"
 # What each role finds in the navigation, written out rather than derived from the permission matrix.
 EXPECTED_NAV = {
-    Role.OWNER: {HOME, CUSTOMERS, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS},
-    Role.ADMIN: {HOME, CUSTOMERS, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS},
-    Role.SUPERVISOR: {HOME, CUSTOMERS, AUDIT, TOKENS},
-    Role.AGENT: {HOME, CUSTOMERS, TOKENS},
+    Role.OWNER: {HOME, INBOX, CUSTOMERS, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS},
+    Role.ADMIN: {HOME, INBOX, CUSTOMERS, MEMBERS, AUDIT, SETTINGS, TOKENS, FAILED_TASKS},
+    Role.SUPERVISOR: {HOME, INBOX, CUSTOMERS, AUDIT, TOKENS},
+    Role.AGENT: {HOME, INBOX, CUSTOMERS, TOKENS},
     Role.MARKETER: {HOME, CUSTOMERS, TOKENS},
-    Role.ANALYST: {HOME, CUSTOMERS, TOKENS},
+    Role.ANALYST: {HOME, INBOX, CUSTOMERS, TOKENS},
 }
 EXPECTED_PANELS = {
     Role.OWNER: {"today", "conversations", "campaigns", "reports", "team", "activity"},

@@ -144,3 +144,12 @@ def test_receiver_errors_retry_or_fail(client, tenants, channel, receiver):
     receiver.status = 410
     second = services.message_send(conversation=conversation, acting=tenants.agent_a, text="دوم").outbox
     assert outbox_send(outbox_id=second.pk) == OutboxMessage.Status.FAILED
+
+
+def test_payload_over_djangos_memory_limit_is_taken_and_over_ours_refused(client, channel, settings):
+    big = {"messages": [message(text="س" * 1_900_000)]}  # ~3.8 MB of UTF-8, over the 2.5 MB default
+    assert post(client, channel, big).status_code == 200
+    assert len(bytes(InboundEvent.objects.get().body)) > 3_000_000
+    settings.HOOK_MAX_BYTES = 1_000_000
+    assert post(client, channel, big).status_code == 413
+    assert InboundEvent.objects.count() == 1

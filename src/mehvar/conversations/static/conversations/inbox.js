@@ -41,6 +41,14 @@
     }
   }
 
+  // Leaving the page: drop a refresh still in flight, so that its swap never lands on a page going away.
+  window.addEventListener("beforeunload", function () {
+    ["#conv-thread", "#queue-results"].forEach(function (selector) {
+      var element = document.querySelector(selector);
+      if (element && window.htmx) window.htmx.trigger(element, "htmx:abort");
+    });
+  });
+
   function onChanged(data) {
     if (data.since) since = data.since;
     refresh(data.numbers || []);

@@ -39,8 +39,8 @@ from bench.inbox_dataset import CHANNELS, FIRST_NAMES, LAST_NAMES
 from bench.inbox_rows import CATEGORIES
 from bench.records import Outcome
 from mehvar.channels.models import Channel
-from mehvar.conversations.models import AgentProfile, Conversation, InboxSettings, Team
-from mehvar.conversations.routing import OPEN_STATES, AgentPool, customer_context, routing_decide
+from mehvar.conversations.models import OPEN_STATUSES, AgentProfile, Conversation, InboxSettings, Team
+from mehvar.conversations.routing import AgentPool, customer_context, routing_decide
 from mehvar.core.business_calendar import TEHRAN
 from mehvar.core.models import Membership, Workspace
 from mehvar.core.roles import Role
@@ -272,7 +272,7 @@ def _reference(cursor: Any, workspace_id: int) -> int:
     if not ids:
         return 0
     marks = ", ".join(["%s"] * len(ids))
-    states = ", ".join(f"'{state}'" for state in OPEN_STATES)
+    states = ", ".join(f"'{state}'" for state in OPEN_STATUSES)
     cursor.execute(
         f"SELECT assignee_id, COUNT(id) FROM {Conversation._meta.db_table} WHERE workspace_id = %s "
         f"AND assignee_id IN ({marks}) AND status IN ({states}) GROUP BY assignee_id",
@@ -329,7 +329,7 @@ def run(*, scale: str, rows: int | None, seed: int, engine: str) -> Outcome:
                 started = time.perf_counter()
                 _reference(cursor, workspace.pk)
                 reference.append(time.perf_counter() - started)
-        open_load = Conversation.objects.filter(workspace=workspace, status__in=OPEN_STATES).count()
+        open_load = Conversation.objects.filter(workspace=workspace, status__in=OPEN_STATUSES).count()
         load_after = [round(value, 2) for value in os.getloadavg()]
         not_online = AgentProfile.objects.filter(workspace=workspace).exclude(presence="online").count()
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from mehvar.channels import signing
 from mehvar.channels.base import TransportError
 from mehvar.channels.models import OutboxMessage, WebhookEndpoint
+from mehvar.core.memo import workspace_memo
 from mehvar.core.models import Workspace
 
 EVENTS = (
@@ -31,6 +32,7 @@ EVENTS = (
     "message.received",
     "message.sent",
 )
+ENDPOINTS_MEMO = "webhook_endpoints"  # the enabled endpoints, read once per core.memo scope
 
 
 def clean_events(events: Any) -> list[str]:
@@ -47,11 +49,12 @@ def event_emit(*, workspace: Workspace, event: str, data: dict[str, Any]) -> int
     """Queue ``event`` for every enabled endpoint that wants it; returns how many were queued."""
     if event not in EVENTS:
         raise ValueError(f"unknown event {event!r}")
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(workspace=workspace, enabled=True)
-        if not endpoint.events or event in endpoint.events
-    ]
+    enabled = workspace_memo(
+        workspace,
+        ENDPOINTS_MEMO,
+        lambda: list(WebhookEndpoint.objects.filter(workspace=workspace, enabled=True)),
+    )
+    endpoints = [endpoint for endpoint in enabled if not endpoint.events or event in endpoint.events]
     if not endpoints:
         return 0
     from mehvar.channels.outbox import outbox_enqueue_webhook

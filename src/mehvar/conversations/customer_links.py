@@ -8,11 +8,10 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 
-from mehvar.conversations.models import Conversation, Status
+from mehvar.conversations.models import OPEN_STATUSES, Conversation
 from mehvar.core.roles import Perm, role_has
 from mehvar.customers.models import Customer, Merge
 
-OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
 PANEL_SIZE = 8
 
 

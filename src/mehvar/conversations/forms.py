@@ -18,6 +18,7 @@ from mehvar.conversations.selectors import QUERY_MAX_LENGTH, QUEUES
 from mehvar.conversations.services import TEXT_MAX_LENGTH
 from mehvar.core.models import Membership
 from mehvar.core.text import normalize_text, to_ascii_digits
+from mehvar.web.widgets import PlainSelect
 
 TAG_SEPARATORS = str.maketrans({"،": ",", "؛": ",", ";": ",", "\n": ","})
 
@@ -52,12 +53,15 @@ class QueueForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[("", _("Not resolved")), ("any", _("Any status")), *Status.choices],
+        widget=PlainSelect,
     )
-    channel = _AsciiChoiceField(label=_("Channel"), required=False)
-    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=[("", "—"), *Priority.choices])
+    channel = _AsciiChoiceField(label=_("Channel"), required=False, widget=PlainSelect)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", "—"), *Priority.choices], widget=PlainSelect
+    )
     tag = forms.CharField(label=_("Tag"), required=False, max_length=60)
-    assignee = _AsciiChoiceField(label=_("Assignee"), required=False)
-    team = _AsciiChoiceField(label=_("Team"), required=False)
+    assignee = _AsciiChoiceField(label=_("Assignee"), required=False, widget=PlainSelect)
+    team = _AsciiChoiceField(label=_("Team"), required=False, widget=PlainSelect)
     category = forms.CharField(label=_("Category"), required=False, max_length=60)
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
@@ -189,8 +193,8 @@ class TagsForm(forms.Form):
 class AssignForm(forms.Form):
     """Who answers: a member (or nobody), the team (or none, or unchanged) and why."""
 
-    assignee = _AsciiChoiceField(label=_("Assignee"), required=False)
-    team = _AsciiChoiceField(label=_("Team"), required=False)
+    assignee = _AsciiChoiceField(label=_("Assignee"), required=False, widget=PlainSelect)
+    team = _AsciiChoiceField(label=_("Team"), required=False, widget=PlainSelect)
     reason = forms.CharField(label=_("Why"), required=False, max_length=300)
 
     KEEP = "keep"

@@ -30,6 +30,7 @@ from mehvar.channels.outbox import delivery_report_apply
 from mehvar.channels.registry import adapter_for
 from mehvar.conversations import hooks, services
 from mehvar.conversations.models import Attachment, Conversation, Direction, Message, Status
+from mehvar.core.memo import workspace_memo_scope
 from mehvar.core.text import normalize_text
 from mehvar.customers.matching import customer_resolve
 from mehvar.customers.timeline import activity_record
@@ -134,7 +135,7 @@ def message_receive(*, channel: Channel, inbound: InboundMessage, now: dt.dateti
         if existing is not None:
             return existing
     try:
-        with transaction.atomic():
+        with transaction.atomic(), workspace_memo_scope(channel.workspace):
             return _receive(channel, inbound, now or timezone.now())
     except IntegrityError:
         if not inbound.external_id:
@@ -160,6 +161,7 @@ def _receive(channel: Channel, inbound: InboundMessage, now: dt.datetime) -> Mes
     conversation = _conversation_for(channel, customer.pk, inbound)
     if conversation is not None:
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        conversation.workspace = workspace  # the same object: its memo scope (core.memo) is open
     settings = services.inbox_settings(workspace)
     reopen_until = (
         conversation.resolved_at + dt.timedelta(days=settings.reopen_days)

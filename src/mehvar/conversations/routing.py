@@ -29,6 +29,7 @@ the queue are in ``routing_presence`` (``agent_presence_set``).
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -36,14 +37,12 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from mehvar.conversations import services
-from mehvar.conversations.models import AgentProfile, Conversation, Status, Team
+from mehvar.conversations.models import OPEN_STATUSES, AgentProfile, Conversation, Status, Team
 from mehvar.core.business_calendar import TEHRAN, BusinessCalendar, calendar_for_workspace
 from mehvar.core.models import Membership, Workspace
-from mehvar.core.roles import Perm, role_has
+from mehvar.core.roles import Perm, roles_with
 from mehvar.core.text import search_key
 from mehvar.customers.models import Tag
-
-OPEN_STATES = (Status.NEW, Status.OPEN, Status.WAITING)
 
 
 def vip_tag_keys() -> frozenset[str]:
@@ -52,8 +51,19 @@ def vip_tag_keys() -> frozenset[str]:
     return frozenset(search_key(name) for name in names)
 
 
+@lru_cache(maxsize=4096)
+def _key(value: str) -> str:
+    """``search_key`` of a profile's listed value (languages, channels, skills: a small vocabulary)."""
+    return search_key(value)
+
+
 # --- shifts ---------------------------------------------------------------------------------------------
 def _minute(value: object) -> int | None:
+    return _minute_of(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _minute_of(value: str) -> int | None:
     try:
         hours, minutes = str(value).strip().split(":")
         total = int(hours) * 60 + int(minutes)
@@ -119,23 +129,30 @@ class AgentPool:
     candidates: dict[int, Candidate]  # by membership id
     tz: ZoneInfo
     _calendar: BusinessCalendar | None = None
+    _local: dt.datetime | None = None
     _team_members: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, *, workspace: Workspace, now: dt.datetime) -> "AgentPool":
+        """Two queries: the online profiles of members who may answer (with their memberships, not their
+        users: only the chosen agent's user is ever read), and their open loads (the partial index
+        ``conv_open_assignee``)."""
         profiles = list(
-            AgentProfile.objects.filter(workspace=workspace, presence=AgentProfile.Presence.ONLINE)
-            .select_related("membership__user")
+            AgentProfile.objects.filter(
+                workspace=workspace,
+                presence=AgentProfile.Presence.ONLINE,
+                membership__role__in=roles_with(Perm.CONVERSATIONS_REPLY),
+            )
+            .select_related("membership")
             .order_by("pk")
         )
-        profiles = [p for p in profiles if role_has(p.membership.role, Perm.CONVERSATIONS_REPLY)]
         counts: dict[int, int] = {}
         if profiles:
             counts = dict(
                 Conversation.objects.filter(
                     workspace=workspace,
                     assignee_id__in=[p.membership_id for p in profiles],
-                    status__in=OPEN_STATES,
+                    status__in=OPEN_STATUSES,
                 )
                 .values_list("assignee_id")
                 .annotate(n=Count("pk"))
@@ -155,7 +172,9 @@ class AgentPool:
     def working(self, candidate: Candidate) -> bool:
         shift = candidate.profile.shift
         if shift:
-            return in_shift(shift, self.now.astimezone(self.tz))
+            if self._local is None:
+                self._local = self.now.astimezone(self.tz)
+            return in_shift(shift, self._local)
         if self._calendar is None:
             self._calendar = calendar_for_workspace(self.workspace)
         return self._calendar.is_open(self.now)
@@ -222,8 +241,8 @@ def _listed(values: object, wanted: str) -> bool | None:
     """True/False when the profile lists values (does it include ``wanted``?); None when it lists none."""
     if not isinstance(values, list) or not values:
         return None
-    key = search_key(wanted)
-    return any(search_key(str(v)) == key for v in values)
+    key = _key(wanted)
+    return any(_key(str(v)) == key for v in values)
 
 
 def routing_decide(
@@ -272,16 +291,17 @@ def routing_decide(
         last = candidate.profile.last_assigned_at or dt.datetime.min.replace(tzinfo=dt.UTC)
         return (not previous, not skilled, last, candidate.open_count, candidate.profile.pk)
 
-    eligible.sort(key=rank)
+    ranks = {candidate.membership.pk: rank(candidate) for candidate in eligible}
+    eligible.sort(key=lambda candidate: ranks[candidate.membership.pk])
     chosen = eligible[0]
-    best = rank(chosen)
+    best = ranks[chosen.membership.pk]
     if not best[0]:
         reasons.append(_("previous agent of this customer"))
         codes.append("previous_agent")
     if not best[1]:
         reasons.append(_("skill: %(category)s") % {"category": category})
         codes.append("skill")
-    peers = sum(1 for c in eligible if rank(c)[:2] == best[:2])
+    peers = sum(1 for c in eligible if ranks[c.membership.pk][:2] == best[:2])
     if best[0] and peers > 1:
         reasons.append(_("round-robin among %(count)d available agents") % {"count": peers})
         codes.append("round_robin")

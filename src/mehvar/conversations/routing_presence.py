@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mehvar.conversations import services
-from mehvar.conversations.models import AgentProfile, Conversation, Status
-from mehvar.conversations.routing import OPEN_STATES, AgentPool, Decision, assign_decided, routing_decide
+from mehvar.conversations.models import OPEN_STATUSES, AgentProfile, Conversation, Status
+from mehvar.conversations.routing import AgentPool, Decision, assign_decided, routing_decide
 from mehvar.core.models import Membership, Workspace
 from mehvar.core.roles import Perm, role_has
 
@@ -106,7 +106,7 @@ def _hand_over(*, membership: Membership, workspace: Workspace, now: dt.datetime
     if not services.inbox_settings(workspace).auto_assign:
         return PresenceResult(presence=AgentProfile.Presence.OFFLINE)
     theirs = list(
-        Conversation.objects.filter(workspace=workspace, assignee=membership, status__in=OPEN_STATES)
+        Conversation.objects.filter(workspace=workspace, assignee=membership, status__in=OPEN_STATUSES)
         .select_related("workspace", "channel", "customer")
         .order_by("created_at", "pk")
     )

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -27,22 +28,22 @@ from django.utils.translation import gettext_lazy
 from mehvar.api.pagination import Page
 from mehvar.channels.models import Channel
 from mehvar.conversations.models import (
+    OPEN_STATUSES,
     CannedReply,
     Conversation,
     Direction,
     Message,
-    Status,
     Team,
 )
 from mehvar.core.models import Membership, Workspace
-from mehvar.core.roles import Perm, role_has
+from mehvar.core.roles import Perm, role_has, roles_with
 from mehvar.core.text import normalize_text, search_key, to_ascii_digits
 from mehvar.customers.models import Tag
 
-OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
 BREACHING_WINDOW = dt.timedelta(hours=1)
 QUERY_MAX_LENGTH = 200
 QUEUE_PAGE_SIZE = 30
+QUEUE_COUNT_CAP = 99
 
 QUEUES: dict[str, Any] = {
     "mine": gettext_lazy("Mine"),
@@ -84,14 +85,23 @@ def queue_q(queue: str, *, membership: Membership, now: dt.datetime) -> Q:
 
 
 def queue_counts(*, workspace: Workspace, membership: Membership, now: dt.datetime) -> dict[str, int]:
-    """How many open conversations each queue holds: one aggregate query."""
-    aggregates = {
-        name: Count("pk", filter=queue_q(name, membership=membership, now=now))
-        if name != "all"
-        else Count("pk")
-        for name in QUEUES
-    }
-    return Conversation.objects.filter(workspace=workspace, status__in=OPEN_STATUSES).aggregate(**aggregates)
+    """How many open conversations each queue holds, counted up to ``QUEUE_COUNT_CAP + 1``: one query.
+
+    A number above the cap is shown as "99+": an agent acts on the top of a queue, and the exact size of a
+    long one is the backlog page's job. Capping keeps each count a short walk of a partial index whatever
+    the workspace holds; the queues' counts are scalar subqueries of one statement (one round trip).
+    """
+    open_rows = Conversation.objects.filter(workspace=workspace, status__in=OPEN_STATUSES).order_by()
+    parts, params = [], []
+    for n, name in enumerate(QUEUES):
+        limited = open_rows.filter(queue_q(name, membership=membership, now=now)).values("pk")
+        sql, values = limited[: QUEUE_COUNT_CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS queue_{n})")
+        params.extend(values)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        counted = cursor.fetchone()
+    return dict(zip(QUEUES, counted, strict=True))
 
 
 def search_q(*, workspace: Workspace, q: str) -> Q | None:
@@ -205,26 +215,15 @@ def _before(when: dt.datetime | None, pk: int) -> Q:
 
 
 def queue_page(rows: QuerySet[Conversation], *, cursor: str | None, limit: int = QUEUE_PAGE_SIZE) -> Page:
-    """One keyset page of a queue with what each row shows: two queries."""
+    """One keyset page of a queue with what each row shows: four queries whatever the queue.
+
+    The page's ids in queue order (from the partial index alone when it can), then their rows with
+    customer, channel, assignee, team and the id of their last message to or from the customer (not
+    notes), then their tags, then those messages with their text cut short (``last_shown`` on each row).
+    """
     if cursor:
         rows = rows.filter(_after(*decode_cursor(cursor)))
-    rows = rows.select_related("customer", "channel", "assignee__user", "team").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name"))
-    )
-    found = list(rows[: limit + 1])
-    items = found[:limit]
-    more = len(found) > limit
-    return Page(items=items, next=encode_cursor(items[-1]) if more and items else None)
-
-
-SNIPPET_LENGTH = 160
-
-
-def last_messages(conversations: list[Conversation]) -> dict[int, Message]:
-    """Each conversation's latest message to or from the customer (not notes), its text cut short: one
-    query for the whole page."""
-    if not conversations:
-        return {}
+    ids = list(rows.values_list("pk", flat=True)[: limit + 1])
     latest = (
         Message.objects.filter(
             workspace_id=OuterRef("workspace_id"),
@@ -234,24 +233,68 @@ def last_messages(conversations: list[Conversation]) -> dict[int, Message]:
         .order_by("-created_at", "-pk")
         .values("pk")[:1]
     )
-    ids = Conversation.objects.filter(pk__in=[c.pk for c in conversations]).annotate(last=Subquery(latest))
-    rows = (
-        Message.objects.filter(pk__in=ids.values("last"))
-        .annotate(snippet=Substr("text", 1, SNIPPET_LENGTH))
-        .values("pk", "conversation_id", "direction", "snippet", "abuse", "created_at")
+    shown = (
+        Conversation.objects.filter(pk__in=ids[:limit])
+        .select_related("customer", "channel", "assignee__user", "team")
+        .only(*QUEUE_ROW_FIELDS)
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .annotate(last_message_pk=Subquery(latest))
     )
-    found = {}
-    for row in rows:
-        message = Message(
-            pk=row["pk"],
-            conversation_id=row["conversation_id"],
-            direction=row["direction"],
-            text=row["snippet"] or "",
-            abuse=row["abuse"] or [],
-            created_at=row["created_at"],
+    by_pk = {conversation.pk: conversation for conversation in shown}
+    items = [by_pk[pk] for pk in ids[:limit] if pk in by_pk]
+    last = _messages_shown([c.last_message_pk for c in items if c.last_message_pk])  # type: ignore[attr-defined]
+    for conversation in items:
+        conversation.last_shown = last.get(conversation.last_message_pk)  # type: ignore[attr-defined]
+    more = len(ids) > limit
+    return Page(items=items, next=encode_cursor(items[-1]) if more and items else None)
+
+
+SNIPPET_LENGTH = 160
+# What a queue row shows (the rest of these wide rows is left in the database).
+QUEUE_ROW_FIELDS = (
+    "workspace_id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "last_message_at",
+    "sla_due_at",
+    "customer__workspace_id",
+    "customer__display_name",
+    "customer__phone",
+    "customer__email",
+    "channel__workspace_id",
+    "channel__name",
+    "channel__kind",
+    "assignee__workspace_id",
+    "assignee__role",
+    "assignee__user__full_name",
+    "assignee__user__email",
+    "team__workspace_id",
+    "team__name",
+)
+
+
+def _messages_shown(ids: list[int]) -> dict[int, Message]:
+    """Messages by id with their text cut to a snippet (what a queue row shows)."""
+    if not ids:
+        return {}
+    rows = (
+        Message.objects.filter(pk__in=ids)
+        .annotate(snippet=Substr("text", 1, SNIPPET_LENGTH))
+        .values_list("pk", "conversation_id", "direction", "snippet", "abuse", "created_at")
+    )
+    return {
+        pk: Message(
+            pk=pk,
+            conversation_id=conversation_id,
+            direction=direction,
+            text=snippet or "",
+            abuse=abuse or [],
+            created_at=created_at,
         )
-        found[row["conversation_id"]] = message
-    return found
+        for pk, conversation_id, direction, snippet, abuse, created_at in rows
+    }
 
 
 def queue_neighbours(
@@ -276,8 +319,23 @@ def channels_of(*, workspace: Workspace) -> QuerySet[Channel]:
     return Channel.objects.filter(workspace=workspace).order_by("name", "pk")
 
 
+def channel_names_of(*, workspace: Workspace) -> QuerySet[Channel]:
+    """The workspace's channels with their names only (filter choices)."""
+    return channels_of(workspace=workspace).only("workspace_id", "name", "kind")
+
+
 def teams_of(*, workspace: Workspace) -> QuerySet[Team]:
     return Team.objects.filter(workspace=workspace).order_by("name", "pk")
+
+
+def answering_members_of(*, workspace: Workspace) -> list[Membership]:
+    """Members who can be given a conversation, with just their names (the queue's assignee filter)."""
+    return list(
+        Membership.objects.filter(workspace=workspace, role__in=roles_with(Perm.CONVERSATIONS_REPLY))
+        .select_related("user")
+        .only("workspace_id", "role", "user__full_name", "user__email")
+        .order_by("created_at", "pk")
+    )
 
 
 def answering_members(members: list[Membership]) -> list[Membership]:

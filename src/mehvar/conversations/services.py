@@ -36,6 +36,7 @@ from mehvar.conversations.models import (
     Team,
 )
 from mehvar.core.audit import audit_record
+from mehvar.core.memo import workspace_memo
 from mehvar.core.models import AuditEntry, Membership, Workspace
 from mehvar.core.roles import Perm, role_has
 from mehvar.core.text import normalize_text, search_key
@@ -65,11 +66,17 @@ def _require(acting: Membership | None, perm: Perm, workspace_id: int) -> None:
 
 
 def inbox_settings(workspace: Workspace) -> InboxSettings:
-    return InboxSettings.objects.get_or_create(workspace=workspace)[0]
+    """The workspace's inbox settings (read once per ``core.memo`` scope)."""
+    return workspace_memo(
+        workspace, INBOX_SETTINGS_MEMO, lambda: InboxSettings.objects.get_or_create(workspace=workspace)[0]
+    )
+
+
+INBOX_SETTINGS_MEMO = "inbox_settings"
 
 
 def _next_number(workspace: Workspace) -> int:
-    inbox_settings(workspace)
+    inbox_settings(workspace)  # the row exists
     rows = InboxSettings.objects.select_for_update().filter(workspace=workspace)
     rows.update(next_number=F("next_number") + 1)
     return rows.values_list("next_number", flat=True).get() - 1
@@ -171,9 +178,17 @@ def _status_set(
 
 
 def _locked(conversation: Conversation) -> Conversation:
-    return Conversation.objects.select_for_update().get(
+    """The conversation's row read again under a lock; the related objects already loaded are kept."""
+    fresh = Conversation.objects.select_for_update().get(
         pk=conversation.pk, workspace_id=conversation.workspace_id
     )
+    for relation in ("workspace", "channel", "customer"):
+        descriptor = getattr(Conversation, relation)
+        if descriptor.is_cached(conversation) and getattr(fresh, f"{relation}_id") == getattr(
+            conversation, f"{relation}_id"
+        ):
+            setattr(fresh, relation, getattr(conversation, relation))
+    return fresh
 
 
 @transaction.atomic

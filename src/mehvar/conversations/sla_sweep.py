@@ -31,8 +31,8 @@ from django.utils.translation import gettext_lazy
 
 from mehvar.conversations import automations, services
 from mehvar.conversations.member_mail import conversation_lines, members_mail
-from mehvar.conversations.models import Conversation, Event, SlaPolicy, Status
-from mehvar.conversations.sla import MINUTES_FIELDS, NEXT, STOPPED, breach_add, running_deadlines
+from mehvar.conversations.models import OPEN_STATUSES, Conversation, Event, SlaPolicy, Status
+from mehvar.conversations.sla import MINUTES_FIELDS, NEXT, breach_add, running_deadlines
 from mehvar.core.business_calendar import BusinessCalendar, calendar_for_workspace
 from mehvar.core.jalali import format_datetime
 from mehvar.core.models import Membership, Workspace
@@ -91,6 +91,7 @@ def sla_sweep_workspace(*, workspace: Workspace, now: dt.datetime, limit: int = 
     soon = (
         Conversation.objects.filter(
             workspace=workspace,
+            status__in=OPEN_STATUSES,
             sla_due_at__gt=now,
             sla_due_at__lte=_horizon(calendar, policies, now),
             sla_warned_at__isnull=True,
@@ -169,7 +170,7 @@ def overdue_q(now: dt.datetime) -> Q:
         | unhandled("next_response_due_at")
         | (unhandled("resolution_due_at") & Q(status__in=[Status.NEW, Status.OPEN]))
     )
-    return Q(sla_due_at__lte=now) & ~Q(status__in=STOPPED) & running
+    return Q(sla_due_at__lte=now, status__in=OPEN_STATUSES) & running
 
 
 def _breach(workspace: Workspace, pk: int, now: dt.datetime) -> int:

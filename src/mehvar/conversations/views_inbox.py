@@ -87,7 +87,7 @@ def queue_form(
     workspace = request.workspace  # type: ignore[attr-defined]
     return QueueForm(
         data,
-        channels=list(selectors.channels_of(workspace=workspace)),
+        channels=list(selectors.channel_names_of(workspace=workspace)),
         members=selectors.answering_members(people),
         teams=teams(request) if team_list is None else team_list,
         default_queue=_default_queue(request),
@@ -136,7 +136,7 @@ def _rows(request: HttpRequest, form: QueueForm, now: dt.datetime) -> tuple[Any,
 def queue(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace  # type: ignore[attr-defined]
     now = timezone.now()
-    people = members(request)
+    people = selectors.answering_members_of(workspace=workspace)
     form = queue_form(request, request.GET, people)
     page, general_errors = _rows(request, form, now)
     query = _queue_query(request.GET)
@@ -146,10 +146,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         following = query.copy()
         following["cursor"] = page.next
         next_url = "?" + following.urlencode()
-    if page is not None:
-        shown = selectors.last_messages(page.items)
-        for conversation in page.items:
-            conversation.last_shown = shown.get(conversation.pk)  # type: ignore[attr-defined]
     base = _queue_query(request.GET)
     base.pop("queue", None)
     context = {
@@ -163,6 +159,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "queues": selectors.QUEUES,
         "current_queue": current,
         "counts": selectors.queue_counts(workspace=workspace, membership=acting(request), now=now),
+        "count_cap": selectors.QUEUE_COUNT_CAP,
         "now": now,
         "since": now.isoformat(),
         "may_assign": may(request, Perm.CONVERSATIONS_ASSIGN),

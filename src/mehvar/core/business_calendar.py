@@ -221,8 +221,18 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value
 
 
+CALENDAR_MEMO = "business_calendar"
+
+
 def calendar_for_workspace(workspace: Any) -> BusinessCalendar:
-    """The workspace's calendar, read from the database once (business hours, then days off)."""
+    """The workspace's calendar (read once per ``core.memo`` scope)."""
+    from mehvar.core.memo import workspace_memo
+
+    return workspace_memo(workspace, CALENDAR_MEMO, lambda: _calendar_read(workspace))
+
+
+def _calendar_read(workspace: Any) -> BusinessCalendar:
+    """Business hours, then days off: two queries."""
     from mehvar.core.models import BusinessHours, DayOff
 
     hours = (

@@ -18,6 +18,7 @@ out_of_range) and ``.message``, translated into the active language and naming w
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -241,7 +242,13 @@ def to_jalali(value: dt.date | dt.datetime) -> jdatetime.date:
     """The Jalali date of a date, or of a datetime's day in Tehran."""
     if isinstance(value, dt.datetime):
         value = to_local(value).date()
-    return jdatetime.date.fromgregorian(date=value)
+    return _jalali_of(value)
+
+
+@lru_cache(maxsize=4096)
+def _jalali_of(day: dt.date) -> jdatetime.date:
+    """The conversion is the slow part of showing a date; a page shows many of the same few days."""
+    return jdatetime.date.fromgregorian(date=day)
 
 
 def _digits_or_default(digits: str | None) -> str:

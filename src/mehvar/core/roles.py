@@ -66,3 +66,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 
 def role_has(role: str, perm: Perm) -> bool:
     return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def roles_with(perm: Perm) -> tuple[str, ...]:
+    """The roles that have ``perm`` (for filtering memberships in SQL)."""
+    return tuple(role for role in Role.values if role_has(role, perm))

@@ -1,4 +1,5 @@
 from mehvar.conversations.models.conversations import (
+    OPEN_STATUSES,
     PRIORITY_RANK,
     Attachment,
     Conversation,
@@ -18,6 +19,7 @@ from mehvar.conversations.models.setup import (
 )
 
 __all__ = [
+    "OPEN_STATUSES",
     "PRIORITY_RANK",
     "AgentProfile",
     "Attachment",

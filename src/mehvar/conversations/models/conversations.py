@@ -17,6 +17,12 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# The statuses of a conversation that is still being worked on: queues, counts, routing loads. The partial
+# indexes below are conditioned on exactly this tuple (PostgreSQL proves a query may use them only when its
+# own list is the same), so every such filter uses this constant.
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING)
+
+
 class Priority(models.TextChoices):
     LOW = "low", _("Low")
     NORMAL = "normal", _("Normal")
@@ -105,11 +111,29 @@ class Conversation(models.Model):
         ]
         indexes = [
             models.Index(fields=["workspace", "status", "-last_message_at"], name="conv_ws_status"),
-            models.Index(
-                fields=["workspace", "assignee", "status", "-last_message_at"], name="conv_ws_assignee"
+            # The queues: open conversations newest first, all of them, by assignee, by team (keyset pages
+            # and capped counts read these without sorting).
+            models.Index(  # carries the queues' filter columns: a page's ids come from the index alone
+                fields=["workspace", "-last_message_at", "-id"],
+                include=["assignee", "team", "channel", "priority", "sla_due_at", "merged_into"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="conv_open_recent",
             ),
-            models.Index(fields=["workspace", "team", "status", "-last_message_at"], name="conv_ws_team"),
-            models.Index(fields=["workspace", "sla_due_at"], name="conv_ws_sla_due"),
+            models.Index(
+                fields=["workspace", "assignee", "-last_message_at", "-id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="conv_open_assignee",
+            ),
+            models.Index(
+                fields=["workspace", "team", "-last_message_at", "-id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="conv_open_team",
+            ),
+            models.Index(  # the SLA sweep, the breaching-soon and overdue queues
+                fields=["workspace", "sla_due_at"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="conv_open_sla",
+            ),
             models.Index(fields=["workspace", "updated_at"], name="conv_ws_updated"),  # live inbox updates
             models.Index(fields=["workspace", "customer", "-last_message_at"], name="conv_ws_customer"),
             models.Index(fields=["workspace", "channel", "thread_key"], name="conv_ws_thread"),

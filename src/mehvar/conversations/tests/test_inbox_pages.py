@@ -117,6 +117,17 @@ def test_queues_hold_what_they_say_and_count_it(client, tenants, channel):
         )
 
 
+def test_queue_counts_stop_at_the_cap_and_show_a_plus(client, tenants, channel, monkeypatch):
+    _setup_queues(tenants, channel)  # five open: one mine, one of the team, three unassigned
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 2)
+    counts = selectors.queue_counts(workspace=tenants.ws_a, membership=tenants.agent_a, now=timezone.now())
+    assert counts["all"] == 3 and counts["unassigned"] == 3 and counts["mine"] == 1
+    login(client, tenants.agent_a)
+    body = client.get(url("queue", queue="all")).content.decode()
+    assert 'data-testid="count-all">۲+<' in body
+    assert 'data-testid="count-mine">۱<' in body
+
+
 def test_the_default_queue_is_mine_for_agents_and_all_for_analysts(client, tenants, channel):
     c = _setup_queues(tenants, channel)
     login(client, tenants.agent_a)

@@ -247,3 +247,21 @@ def test_the_decision_reads_a_fixed_number_of_queries(tenants, channel, agents, 
         decision = routing_decide(conversation=conversation, pool=pool)
     assert decision is not None and "ارسال" in decision.reason
     assert len(pool.candidates) == agents
+
+
+def test_one_arrival_reads_each_setting_once_and_the_next_arrival_reads_them_again(tenants, channel):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_agent(tenants.ws_a, "Sara")  # routing runs: it needs the calendar (no shift of her own)
+
+    def reads(queries, table):  # reads of whole rows (the ticket counter's own read is not a settings read)
+        return sum(1 for q in queries if q["sql"].startswith(f'SELECT "{table}"."id"'))
+
+    with at(SUNDAY_10), CaptureQueriesContext(connection) as first:
+        receive(channel, phone="09120000011", now=SUNDAY_10)
+    for table in ("conversations_inboxsettings", "core_businesshours", "channels_webhookendpoint"):
+        assert reads(first.captured_queries, table) == 1, table
+    # the memo ends with the message: a setting changed in between applies to the next one
+    InboxSettings.objects.filter(workspace=tenants.ws_a).update(auto_assign=False)
+    assert arrive(channel, phone="09120000012").assignee is None

@@ -11,3 +11,9 @@ pytest_plugins = ["mehvar.web.tests.browser_fixtures"]
 @pytest.fixture
 def tenants(db) -> Tenants:
     return build_tenants()
+
+
+@pytest.fixture(autouse=True)
+def routing_reads_its_pool_every_time(settings):
+    """Tests create and change agents between arrivals; the kept pool has its own tests."""
+    settings.MEHVAR_ROUTING_POOL_SECONDS = 0

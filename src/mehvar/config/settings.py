@@ -218,6 +218,8 @@ WORKER_HEARTBEAT_SECONDS = 10
 WORKER_HEARTBEAT_STALE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_STALE_SECONDS", "60"))
 # A sender that claimed an outbox row and vanished (killed) holds it this long; then the sweep sends it again.
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "120"))
+# How long a process keeps a workspace's routing pool between arrivals (0: read it for every arrival).
+MEHVAR_ROUTING_POOL_SECONDS = float(os.environ.get("MEHVAR_ROUTING_POOL_SECONDS", "5"))
 
 # --- API ------------------------------------------------------------------------------------------------
 NINJA_PAGINATION_MAX_LIMIT = 200

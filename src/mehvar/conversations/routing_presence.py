@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from mehvar.conversations import services
 from mehvar.conversations.models import OPEN_STATUSES, AgentProfile, Conversation, Status
 from mehvar.conversations.routing import AgentPool, Decision, assign_decided, routing_decide
+from mehvar.conversations.routing_pool import pool_forget
 from mehvar.core.models import Membership, Workspace
 from mehvar.core.roles import Perm, role_has
 
@@ -93,6 +94,7 @@ def agent_presence_set(
     profile.presence = presence
     profile.presence_changed_at = now
     profile.save(update_fields=["presence", "presence_changed_at"])
+    pool_forget(membership.workspace_id)
     workspace = membership.workspace
     if presence == AgentProfile.Presence.OFFLINE:
         return _hand_over(membership=membership, workspace=workspace, now=now)

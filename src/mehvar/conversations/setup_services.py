@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from mehvar.channels.models import ChannelKind
 from mehvar.conversations.models import AgentProfile, InboxSettings, Priority, SlaPolicy, Team
-from mehvar.conversations.routing import shift_hours
+from mehvar.conversations.routing_pool import pool_forget, shift_hours
 from mehvar.conversations.services import inbox_settings
 from mehvar.core.audit import audit_record, snapshot
 from mehvar.core.models import AuditEntry, Membership
@@ -180,6 +180,7 @@ def agent_profile_save(
     profile.capacity, profile.skills, profile.languages = capacity, skills, languages
     profile.channels, profile.senior, profile.shift = channels, bool(senior), clean
     profile.save()
+    pool_forget(membership.workspace_id)  # routing in this process sees the change at once
     after = snapshot(profile, PROFILE_FIELDS)
     if before != after:
         _audit(acting, A.CREATE if before is None else A.UPDATE, profile, before, after)

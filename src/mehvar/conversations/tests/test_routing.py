@@ -11,7 +11,8 @@ from django.utils import translation
 from mehvar.accounts.models import User
 from mehvar.conversations import services
 from mehvar.conversations.models import AgentProfile, Conversation, Event, InboxSettings, Status, Team
-from mehvar.conversations.routing import AgentPool, in_shift, routing_decide
+from mehvar.conversations.routing import AgentPool, routing_decide
+from mehvar.conversations.routing_pool import in_shift
 from mehvar.conversations.routing_presence import agent_presence_set, routing_queue_sweep
 from mehvar.conversations.tests.logic_support import make_agent, make_channel, receive, tehran
 from mehvar.core.models import Membership
@@ -265,3 +266,47 @@ def test_one_arrival_reads_each_setting_once_and_the_next_arrival_reads_them_aga
     # the memo ends with the message: a setting changed in between applies to the next one
     InboxSettings.objects.filter(workspace=tenants.ws_a).update(auto_assign=False)
     assert arrive(channel, phone="09120000012").assignee is None
+
+
+@pytest.fixture
+def kept_pool(settings, tenants):
+    """Routing as in production: the pool kept between arrivals (``routing_pool.pool_for_arrival``)."""
+    from mehvar.conversations.routing_pool import pool_forget
+
+    settings.MEHVAR_ROUTING_POOL_SECONDS = 600
+    pool_forget(tenants.ws_a.pk)
+    yield
+    pool_forget(tenants.ws_a.pk)
+
+
+def test_a_kept_pool_still_takes_turns_between_arrivals(tenants, channel, kept_pool):
+    first, second = make_agent(tenants.ws_a, "First"), make_agent(tenants.ws_a, "Second")
+    given = {arrive(channel, phone=f"0912000010{n}").assignee for n in range(4)}
+    assert given == {first, second}
+
+
+def test_a_kept_pool_confirms_load_and_presence_changed_by_other_processes(tenants, channel, kept_pool):
+    busy = make_agent(tenants.ws_a, "Busy", capacity=2)
+    free = make_agent(tenants.ws_a, "Free", capacity=2)
+    gone = make_agent(tenants.ws_a, "Gone", capacity=2)
+    # least recently assigned first: gone, then busy, then free
+    AgentProfile.objects.filter(membership=free).update(last_assigned_at=SUNDAY_10)
+    AgentProfile.objects.filter(membership=gone).update(last_assigned_at=SUNDAY_10 - dt.timedelta(hours=1))
+    arrive(channel, phone="09120000201")  # loads and keeps the pool: gone had waited longest
+    # elsewhere: gone signs off, busy is given two conversations; this process's pool knows neither
+    AgentProfile.objects.filter(membership=gone).update(presence=AgentProfile.Presence.OFFLINE)
+    for n in range(2):
+        other = arrive(channel, phone=f"0912000030{n}")
+        Conversation.objects.filter(pk=other.pk).update(assignee=busy)
+    conversation = arrive(channel, phone="09120000202")
+    assert conversation.assignee == free
+
+
+def test_presence_changed_in_this_process_reaches_a_kept_pool_at_once(tenants, channel, kept_pool):
+    make_agent(tenants.ws_a, "Early")
+    arrive(channel, phone="09120000401")  # the pool is kept with Early alone
+    late = make_agent(tenants.ws_a, "Late", presence=AgentProfile.Presence.OFFLINE)
+    with at(SUNDAY_10):
+        agent_presence_set(membership=late, presence=AgentProfile.Presence.ONLINE, now=SUNDAY_10)
+    AgentProfile.objects.exclude(membership=late).update(last_assigned_at=SUNDAY_10)
+    assert arrive(channel, phone="09120000402").assignee == late

@@ -166,16 +166,23 @@ def own_database(engine: str, customers: int) -> Iterator[None]:
         _ensure_postgres(name)
     else:
         name = str(sqlite_path().with_name(location(engine, customers)))
-    connection.close()
+    _disconnect()
     settings["NAME"] = name
     ContentType.objects.clear_cache()  # ids differ from one database to the other
     try:
         call_command("migrate", interactive=False, verbosity=0)
         yield
     finally:
-        connection.close()
+        _disconnect()
         settings["NAME"] = original
         ContentType.objects.clear_cache()
+
+
+def _disconnect() -> None:
+    """Close the connection and, with a connection pool, the pool (its connections name the old database)."""
+    connection.close()
+    if connection.vendor == "postgresql" and connection.settings_dict["OPTIONS"].get("pool"):
+        connection.close_pool()
 
 
 # --- Reuse or build ---------------------------------------------------------------------------------------

@@ -77,30 +77,30 @@ def _wait_until_serving(port: int, web: subprocess.Popen, log: Path, seconds: fl
 @dataclass
 class Servers:
     port: int
-    web: subprocess.Popen
-    worker: subprocess.Popen
+    processes: dict[str, subprocess.Popen]  # "uvicorn", "worker-1", "worker-2", ...
     logs: dict[str, Path]
 
     def check(self) -> None:
-        for name, process in (("uvicorn", self.web), ("worker", self.worker)):
+        for name, process in self.processes.items():
             if process.poll() is not None:
                 raise RuntimeError(f"{name} stopped (status {process.returncode}):\n{_tail(self.logs[name])}")
 
 
 @contextmanager
-def servers(*, env: dict[str, str], web_settings: str, log_dir: Path) -> Iterator[Servers]:
-    """uvicorn (with the settings module ``web_settings``) and one ``mehvar worker`` (no scheduler) with
-    ``env``; both stopped when the block ends."""
+def servers(*, env: dict[str, str], web_settings: str, log_dir: Path, workers: int = 1) -> Iterator[Servers]:
+    """uvicorn (with the settings module ``web_settings``) and ``workers`` ``mehvar worker`` processes (no
+    scheduler) with ``env``; all stopped when the block ends."""
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
-    logs = {"uvicorn": log_dir / "inbound-uvicorn.log", "worker": log_dir / "inbound-worker.log"}
     commands = {
         "uvicorn": [
             sys.executable, "-m", "uvicorn", "mehvar.config.asgi:application", "--host", "127.0.0.1",
             "--port", str(port), "--lifespan", "off", "--no-access-log", "--timeout-graceful-shutdown", "5",
         ],
-        "worker": [sys.executable, "-m", "mehvar", "worker", "--no-schedule"],
+        **{f"worker-{n}": [sys.executable, "-m", "mehvar", "worker", "--no-schedule"]
+           for n in range(1, workers + 1)},
     }  # fmt: skip
+    logs = {name: log_dir / f"inbound-{name}.log" for name in commands}
     started: dict[str, subprocess.Popen] = {}
     try:
         for name, command in commands.items():
@@ -110,7 +110,7 @@ def servers(*, env: dict[str, str], web_settings: str, log_dir: Path) -> Iterato
                     command, env=own, cwd=REPO, stdout=out, stderr=subprocess.STDOUT
                 )
         _wait_until_serving(port, started["uvicorn"], logs["uvicorn"])
-        yield Servers(port, started["uvicorn"], started["worker"], logs)
+        yield Servers(port, started, logs)
     finally:
         for process in started.values():
             _stop(process)

@@ -70,6 +70,7 @@ DESCRIPTION = (
 RATE = 50.0
 SECONDS = {"quick": 10, "full": 30}
 WORKER_POLL_INTERVAL = 0.05
+WORKERS = int(os.environ.get("BENCH_INBOUND_WORKERS", "2"))  # `mehvar worker` processes, as deployed
 SENDER_THREADS = 20
 WEB_SETTINGS = "bench.inbound_settings"  # the product's, with CONN_MAX_AGE = 0 (see that module)
 DRAIN_IDLE_SECONDS = 60  # stop waiting for the backlog when nothing was processed for this long
@@ -259,7 +260,7 @@ def run(*, scale: str, rows: int | None, seed: int, engine: str) -> Outcome:
         try:
             env = child_env(_database_url(), WORKER_POLL_INTERVAL)
             logs = sqlite_path().parent / "bench-logs"
-            with servers(env=env, web_settings=WEB_SETTINGS, log_dir=logs) as running:
+            with servers(env=env, web_settings=WEB_SETTINGS, log_dir=logs, workers=WORKERS) as running:
                 listener = Listener(
                     port=running.port,
                     path=stream_path,
@@ -330,6 +331,7 @@ def run(*, scale: str, rows: int | None, seed: int, engine: str) -> Outcome:
             "hook_statuses": statuses,
             "send_errors": len(sustained.errors),
             "processed": processed - WARM_UP - light,
+            "workers": WORKERS,
             "worker_processed_per_second": throughput,
             "not_visible": missing,
             "worker_poll_interval_seconds": WORKER_POLL_INTERVAL,

@@ -115,8 +115,11 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mehvar.sqlite3'}")
 # Served by uvicorn (ASGI), each request's synchronous code runs in a thread of its own, and a persistent
 # connection belongs to its thread: with CONN_MAX_AGE > 0 every request thread would keep a PostgreSQL
-# connection open until the server runs out of them. One connection per request, then (a pool later).
+# connection open until the server runs out of them. On PostgreSQL, requests borrow connections from a
+# pool instead (Django's psycopg pool; DB_POOL=0 opens one connection per request); see ADR 8.
 DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
+DB_POOL = os.environ.get("DB_POOL", "1") != "0"
+DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", "20"))
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
 }
@@ -135,6 +138,9 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c max_parallel_workers_per_gather={PG_PARALLEL_WORKERS}"
     )
+    if DB_POOL:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DB_POOL_MAX, "timeout": 10}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------------------

@@ -1,12 +1,11 @@
 """Reads for the inbox: queues, filters, search, counts, one conversation's thread and the customer beside it.
 
-Every read is inside one workspace. A queue page is a fixed number of queries whatever it holds: the rows with
-their customer, channel, assignee and team (one join), their tags (one prefetch) and the counts of every queue
-(one aggregate). Queues list the newest activity first: ``last_message_at`` descending (nulls first — a
-conversation opened without a message yet is the newest thing there is), then ``pk``; pages are keyset, so a
-page costs the same on the first page and the thousandth, and the indexes ``conv_ws_status``,
-``conv_ws_assignee`` and ``conv_ws_team`` serve them.
-"""
+Every read is inside one workspace. A queue page is a fixed number of queries whatever it holds (see
+``queue_page`` and ``queue_counts``). Queues list the newest activity first: ``last_message_at`` descending
+(nulls first — a conversation opened without a message yet is the newest thing there is), then ``pk``;
+pages are keyset, so a page costs the same on the first page and the thousandth, and the partial indexes on
+open conversations (``conv_open_recent``, ``conv_open_assignee``, ``conv_open_team``, ``conv_open_sla``)
+serve them."""
 
 import base64
 import binascii

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -172,18 +173,76 @@ def queue_conversations(
     searched = search_q(workspace=workspace, q=q) if q else None
     if searched is not None:
         rows = rows.filter(searched)
-    return rows.order_by(*QUEUE_ORDERING)
+    return rows.order_by(*queue_order(queue).ordering)
 
 
-QUEUE_ORDERING = (F("last_message_at").desc(nulls_first=True), F("pk").desc())
+@dataclass(frozen=True)
+class QueueOrder:
+    """How a queue lists its rows, and its keyset conditions: newest activity first (``last_message_at``
+    descending, conversations without a message yet first), or, for the breaching-soon and overdue queues,
+    the most urgent deadline first (``sla_due_at`` ascending; those queues hold only rows with one)."""
+
+    field: str
+    newest_first: bool
+
+    @property
+    def ordering(self) -> tuple[Any, Any]:
+        if self.newest_first:
+            return F(self.field).desc(nulls_first=True), F("pk").desc()
+        return F(self.field).asc(nulls_last=True), F("pk").asc()
+
+    @property
+    def reversed_ordering(self) -> tuple[Any, Any]:
+        if self.newest_first:
+            return F(self.field).asc(nulls_last=True), F("pk").asc()
+        return F(self.field).desc(nulls_first=True), F("pk").desc()
+
+    def after(self, when: dt.datetime | None, pk: int) -> Q:
+        """Rows after the cursor in this order."""
+        field = self.field
+        if self.newest_first:
+            if when is None:
+                return Q(**{f"{field}__isnull": True, "pk__lt": pk}) | Q(**{f"{field}__isnull": False})
+            return Q(**{f"{field}__lt": when}) | Q(**{field: when, "pk__lt": pk})
+        if when is None:
+            return Q(**{f"{field}__isnull": True, "pk__gt": pk})
+        later = Q(**{f"{field}__gt": when}) | Q(**{field: when, "pk__gt": pk})
+        return later | Q(**{f"{field}__isnull": True})
+
+    def before(self, when: dt.datetime | None, pk: int) -> Q:
+        """Rows before a row in this order."""
+        field = self.field
+        if self.newest_first:
+            if when is None:
+                return Q(**{f"{field}__isnull": True, "pk__gt": pk})
+            return (
+                Q(**{f"{field}__isnull": True})
+                | Q(**{f"{field}__gt": when})
+                | Q(**{field: when, "pk__gt": pk})
+            )
+        if when is None:
+            return Q(**{f"{field}__isnull": False}) | Q(**{f"{field}__isnull": True, "pk__lt": pk})
+        return Q(**{f"{field}__lt": when}) | Q(**{field: when, "pk__lt": pk})
+
+    def key(self, conversation: Conversation) -> dt.datetime | None:
+        return getattr(conversation, self.field)
+
+
+NEWEST_FIRST = QueueOrder("last_message_at", newest_first=True)
+MOST_URGENT_FIRST = QueueOrder("sla_due_at", newest_first=False)
+
+
+def queue_order(queue: str) -> QueueOrder:
+    return MOST_URGENT_FIRST if queue in ("breaching", "overdue") else NEWEST_FIRST
 
 
 def _bad_cursor() -> ValidationError:
     return invalid("cursor", _("This cursor is not valid."))
 
 
-def encode_cursor(conversation: Conversation) -> str:
-    moment = conversation.last_message_at.isoformat() if conversation.last_message_at else None
+def encode_cursor(conversation: Conversation, order: QueueOrder = NEWEST_FIRST) -> str:
+    when = order.key(conversation)
+    moment = when.isoformat() if when else None
     raw = json.dumps([moment, conversation.pk], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -199,29 +258,18 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime | None, int]:
     return when, pk
 
 
-def _after(when: dt.datetime | None, pk: int) -> Q:
-    """Rows after (older than) the cursor in QUEUE_ORDERING."""
-    if when is None:
-        return Q(last_message_at__isnull=True, pk__lt=pk) | Q(last_message_at__isnull=False)
-    return Q(last_message_at__lt=when) | Q(last_message_at=when, pk__lt=pk)
-
-
-def _before(when: dt.datetime | None, pk: int) -> Q:
-    """Rows before (newer than) a row in QUEUE_ORDERING."""
-    if when is None:
-        return Q(last_message_at__isnull=True, pk__gt=pk)
-    return Q(last_message_at__isnull=True) | Q(last_message_at__gt=when) | Q(last_message_at=when, pk__gt=pk)
-
-
-def queue_page(rows: QuerySet[Conversation], *, cursor: str | None, limit: int = QUEUE_PAGE_SIZE) -> Page:
+def queue_page(
+    rows: QuerySet[Conversation], *, cursor: str | None, queue: str = "mine", limit: int = QUEUE_PAGE_SIZE
+) -> Page:
     """One keyset page of a queue with what each row shows: four queries whatever the queue.
 
     The page's ids in queue order (from the partial index alone when it can), then their rows with
     customer, channel, assignee, team and the id of their last message to or from the customer (not
     notes), then their tags, then those messages with their text cut short (``last_shown`` on each row).
     """
+    order = queue_order(queue)
     if cursor:
-        rows = rows.filter(_after(*decode_cursor(cursor)))
+        rows = rows.filter(order.after(*decode_cursor(cursor)))
     ids = list(rows.values_list("pk", flat=True)[: limit + 1])
     latest = (
         Message.objects.filter(
@@ -245,7 +293,7 @@ def queue_page(rows: QuerySet[Conversation], *, cursor: str | None, limit: int =
     for conversation in items:
         conversation.last_shown = last.get(conversation.last_message_pk)  # type: ignore[attr-defined]
     more = len(ids) > limit
-    return Page(items=items, next=encode_cursor(items[-1]) if more and items else None)
+    return Page(items=items, next=encode_cursor(items[-1], order) if more and items else None)
 
 
 SNIPPET_LENGTH = 160
@@ -297,17 +345,13 @@ def _messages_shown(ids: list[int]) -> dict[int, Message]:
 
 
 def queue_neighbours(
-    rows: QuerySet[Conversation], conversation: Conversation
+    rows: QuerySet[Conversation], conversation: Conversation, *, queue: str = "mine"
 ) -> tuple[Conversation | None, Conversation | None]:
-    """The conversations before (newer) and after (older) this one in its queue: j/k on its page."""
-    when, pk = conversation.last_message_at, conversation.pk
-    newer = (
-        rows.filter(_before(when, pk))
-        .order_by(F("last_message_at").asc(nulls_last=True), F("pk").asc())
-        .only("number")
-        .first()
-    )
-    older = rows.filter(_after(when, pk)).only("number").first()
+    """The conversations before and after this one in its queue's order: j/k on its page."""
+    order = queue_order(queue)
+    when, pk = order.key(conversation), conversation.pk
+    newer = rows.filter(order.before(when, pk)).order_by(*order.reversed_ordering).only("number").first()
+    older = rows.filter(order.after(when, pk)).only("number").first()
     return newer, older
 
 

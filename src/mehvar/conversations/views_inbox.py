@@ -119,7 +119,9 @@ def _rows(request: HttpRequest, form: QueueForm, now: dt.datetime) -> tuple[Any,
             q=form.cleaned_data["q"],
             now=now,
         )
-        page = selectors.queue_page(rows, cursor=form.cleaned_data.get("cursor") or None)
+        page = selectors.queue_page(
+            rows, cursor=form.cleaned_data.get("cursor") or None, queue=form.cleaned_data["queue"]
+        )
     except ValidationError as error:
         general = []
         for field, errors in field_errors(error).items():
@@ -217,7 +219,7 @@ def _neighbours(
         )
     except ValidationError:
         return {}
-    newer, older = selectors.queue_neighbours(rows, conversation)
+    newer, older = selectors.queue_neighbours(rows, conversation, queue=form.cleaned_data["queue"])
     qs = query.urlencode()
     return {
         "previous_url": conversation_url(request, newer.number, qs) if newer else "",

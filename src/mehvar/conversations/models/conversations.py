@@ -129,8 +129,8 @@ class Conversation(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="conv_open_team",
             ),
-            models.Index(  # the SLA sweep, the breaching-soon and overdue queues
-                fields=["workspace", "sla_due_at"],
+            models.Index(  # the SLA sweep, the breaching-soon and overdue queues (most urgent first)
+                fields=["workspace", "sla_due_at", "id"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="conv_open_sla",
             ),

@@ -214,6 +214,28 @@ def test_keyset_pages_newest_activity_first(client, tenants, channel):
     assert set(shown) | set(second) == set(numbers)
 
 
+def test_overdue_and_breaching_list_the_most_urgent_deadline_first_in_pages(client, tenants, channel):
+    import re
+
+    now = timezone.now()
+    made = [receive(channel, phone=f"0912100{i:04d}").conversation for i in range(35)]
+    # deadlines in an order unrelated to activity: the i-th conversation is (i * 7 % 35) + 1 minutes late
+    late = {c.pk: (i * 7 % 35) + 1 for i, c in enumerate(made)}
+    for conversation in made:
+        Conversation.objects.filter(pk=conversation.pk).update(
+            sla_due_at=now - dt.timedelta(minutes=late[conversation.pk])
+        )
+    expected = [c.number for c in sorted(made, key=lambda c: -late[c.pk])]  # most overdue first
+    login(client, tenants.agent_a)
+    first = client.get(url("queue", queue="overdue")).content.decode()
+    next_url = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get(url("queue") + next_url).content.decode()
+    assert rows_of(first) + rows_of(second) == expected
+    page = client.get(url("conversation", expected[1], queue="overdue")).content.decode()
+    assert f'data-previous-url="/w/shop-a/inbox/{expected[0]}/?queue=overdue"' in page
+    assert f'data-next-url="/w/shop-a/inbox/{expected[2]}/?queue=overdue"' in page
+
+
 def test_a_queue_page_takes_a_fixed_number_of_queries(client, tenants, channel, django_assert_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

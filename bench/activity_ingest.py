@@ -137,7 +137,9 @@ def _reset(workspace: Workspace, last_pool_pk: int) -> None:
     """Back to the pool: no activities, no customers or identities created by a round."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {Activity._meta.db_table}")
+            # CASCADE: rows of later modules that point at activities (survey invitations) go too; this is
+            # the benchmark's own database
+            cursor.execute(f"TRUNCATE {Activity._meta.db_table} CASCADE")
         else:
             cursor.execute(f"DELETE FROM {Activity._meta.db_table}")
     Identity.objects.filter(workspace=workspace, customer_id__gt=last_pool_pk).delete()
@@ -325,7 +327,7 @@ def run(*, scale: str, rows: int | None, seed: int, engine: str) -> Outcome:
                 cursor.execute(
                     f"DELETE FROM {Activity._meta.db_table}"
                     if engine == "sqlite"
-                    else f"TRUNCATE {Activity._meta.db_table}"
+                    else f"TRUNCATE {Activity._meta.db_table} CASCADE"
                 )
             started = time.perf_counter()
             _load_reference(prepared)

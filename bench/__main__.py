@@ -20,6 +20,7 @@ NAMES = (
     "inbox_queue",
     "routing_decision",
     "inbound_latency",
+    "feedback_eval",
 )
 
 
@@ -31,6 +32,7 @@ def benchmarks() -> dict[str, ModuleType]:
         customer_page,
         customer_search,
         duplicate_detection,
+        feedback_eval,
         generator_throughput,
         inbound_latency,
         inbox_queue,
@@ -47,6 +49,7 @@ def benchmarks() -> dict[str, ModuleType]:
         inbox_queue,
         routing_decision,
         inbound_latency,
+        feedback_eval,
     )
     found = {module.NAME: module for module in modules}
     assert tuple(found) == NAMES

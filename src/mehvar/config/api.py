@@ -10,6 +10,8 @@ from mehvar.api.site import MehvarAPI
 from mehvar.conversations.api import router as conversations_router
 from mehvar.core.api import router as core_router
 from mehvar.customers.api import router as customers_router
+from mehvar.feedback.api import router as feedback_router
+from mehvar.surveys.api import router as surveys_router
 
 api = MehvarAPI(
     title="Mehvar API",
@@ -31,3 +33,5 @@ api.add_router("", accounts_router)
 api.add_router("", core_router)
 api.add_router("", customers_router)
 api.add_router("", conversations_router)
+api.add_router("", feedback_router)
+api.add_router("", surveys_router)

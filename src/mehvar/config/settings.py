@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "mehvar.channels",
     "mehvar.channels.webchat",
     "mehvar.conversations",
+    "mehvar.feedback",
+    "mehvar.surveys",
     "mehvar.demo",
     "mehvar.api",
 ]

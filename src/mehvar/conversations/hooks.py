@@ -11,6 +11,7 @@ from typing import Any
 from mehvar.channels.webhooks import event_emit
 from mehvar.conversations import abuse, automations, routing, sla
 from mehvar.conversations.models import Conversation, Message
+from mehvar.surveys import triggers as survey_triggers
 
 
 def conversation_data(conversation: Conversation) -> dict[str, Any]:
@@ -63,6 +64,7 @@ def after_outbound(*, conversation: Conversation, message: Message, now: dt.date
 def after_status(*, conversation: Conversation, old: str, now: dt.datetime) -> None:
     sla.on_status(conversation=conversation, old=old, now=now)
     automations.automations_run(event="status_changed", conversation=conversation, previous=old)
+    survey_triggers.conversation_status_changed(conversation=conversation, old=old, now=now)
     event_emit(
         workspace=conversation.workspace,
         event="conversation.status_changed",

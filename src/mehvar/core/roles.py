@@ -40,10 +40,16 @@ class Perm(StrEnum):
     REPORTS_VIEW = "reports.view"
     DATA_EXPORT = "data.export"
     CUSTOMERS_PRIVACY = "customers.privacy"  # export one customer's data, erase a customer (admins only)
+    FEEDBACK_ANALYZE = "feedback.analyze"  # analyse texts, see the workspace's feedback model
+    FEEDBACK_CORRECT = "feedback.correct"  # correct an analysis (retrains the workspace's model)
+    SURVEYS_MANAGE = "surveys.manage"  # create and edit surveys, survey settings, every recovery task
+    RECOVERY_WORK = "recovery.work"  # see and close the recovery tasks one owns (or one's team's)
 
 
 _ALL = frozenset(Perm)
-_EVERYONE = frozenset({Perm.WORKSPACE_VIEW, Perm.MEMBERS_VIEW, Perm.API_TOKENS_OWN, Perm.CUSTOMERS_VIEW})
+_EVERYONE = frozenset(
+    {Perm.WORKSPACE_VIEW, Perm.MEMBERS_VIEW, Perm.API_TOKENS_OWN, Perm.CUSTOMERS_VIEW, Perm.FEEDBACK_ANALYZE}
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: _ALL,
@@ -57,9 +63,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.INBOX_MANAGE,
         Perm.REPORTS_VIEW,
         Perm.AUDIT_VIEW,
+        Perm.FEEDBACK_CORRECT,
+        Perm.SURVEYS_MANAGE,
+        Perm.RECOVERY_WORK,
     },
-    Role.AGENT: _EVERYONE | {Perm.CUSTOMERS_EDIT, Perm.CONVERSATIONS_VIEW, Perm.CONVERSATIONS_REPLY},
-    Role.MARKETER: _EVERYONE | {Perm.CAMPAIGNS_MANAGE, Perm.REPORTS_VIEW},
+    Role.AGENT: _EVERYONE
+    | {
+        Perm.CUSTOMERS_EDIT,
+        Perm.CONVERSATIONS_VIEW,
+        Perm.CONVERSATIONS_REPLY,
+        Perm.FEEDBACK_CORRECT,
+        Perm.RECOVERY_WORK,
+    },
+    Role.MARKETER: _EVERYONE | {Perm.CAMPAIGNS_MANAGE, Perm.REPORTS_VIEW, Perm.SURVEYS_MANAGE},
     Role.ANALYST: _EVERYONE | {Perm.CONVERSATIONS_VIEW, Perm.REPORTS_VIEW, Perm.DATA_EXPORT},
 }
 

@@ -54,8 +54,10 @@ def registered_items() -> list[NavItem]:
 
 
 def items_for(*, role: str, slug: str, current_path: str = "") -> list[NavLink]:
-    """The items a member with ``role`` may see in the workspace ``slug``, in order."""
-    links = []
+    """The items a member with ``role`` may see in the workspace ``slug``, in order. The current one is the
+    item whose address is the longest start of ``current_path`` (the home page only when it is the page):
+    /surveys/recovery/ is "recovery tasks", not also "surveys"."""
+    found = []
     for item in registered_items():
         if not role_has(role, item.perm):
             continue
@@ -63,10 +65,17 @@ def items_for(*, role: str, slug: str, current_path: str = "") -> list[NavLink]:
             url = reverse(item.url_name, kwargs={"slug": slug})
         except NoReverseMatch:
             continue
-        home = item.url_name == "web:workspace_home"
-        active = current_path == url if home else current_path.startswith(url)
-        links.append(NavLink(item.url_name, item.label, url, item.icon, item.section, active))
-    return links
+        found.append((item, url))
+    matches = [
+        url
+        for item, url in found
+        if (current_path == url if item.url_name == "web:workspace_home" else current_path.startswith(url))
+    ]
+    current = max(matches, key=len, default=None)
+    return [
+        NavLink(item.url_name, item.label, url, item.icon, item.section, url == current)
+        for item, url in found
+    ]
 
 
 for _item in (

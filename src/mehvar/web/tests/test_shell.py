@@ -234,6 +234,8 @@ EXPECTED_NAV = {
         "workspace:settings",
         "workspace:tokens",
         "ops:failed_tasks",
+        "surveys:list",
+        "surveys:recovery",
     },
     Role.SUPERVISOR: {
         "web:workspace_home",
@@ -241,8 +243,12 @@ EXPECTED_NAV = {
         "customers:list",
         "workspace:audit",
         "workspace:tokens",
+        "surveys:list",
+        "surveys:recovery",
     },
-    Role.AGENT: {"web:workspace_home", "inbox:queue", "customers:list", "workspace:tokens"},
+    Role.AGENT: {
+        "web:workspace_home", "inbox:queue", "customers:list", "workspace:tokens", "surveys:recovery"
+    },
     Role.ANALYST: {"web:workspace_home", "inbox:queue", "customers:list", "workspace:tokens"},
 }
 
@@ -258,6 +264,13 @@ def test_navigation_items_link_inside_the_workspace_and_mark_the_current_page():
     links = items_for(role=Role.OWNER, slug="shop-a", current_path="/w/shop-a/members/")
     assert all(link.url.startswith("/w/shop-a/") for link in links)
     assert [link.url_name for link in links if link.active] == ["workspace:members"]
+
+
+def test_only_the_most_specific_navigation_item_is_current():
+    links = items_for(role=Role.OWNER, slug="shop-a", current_path="/w/shop-a/surveys/recovery/")
+    assert [link.url_name for link in links if link.active] == ["surveys:recovery"]
+    links = items_for(role=Role.OWNER, slug="shop-a", current_path="/w/shop-a/surveys/3/")
+    assert [link.url_name for link in links if link.active] == ["surveys:list"]
 
 
 def test_a_module_adds_a_navigation_item_and_unknown_urls_are_left_out(restore_registries):

@@ -31,6 +31,12 @@
     var element = document.querySelector(target);
     if (!window.htmx || !element) return;
     if (busy) { again = true; return; }
+    // An agent's own action is on its way (it brings the header and thread back itself): refresh after it,
+    // so that two answers never swap the same parts at once.
+    if (document.querySelector(".htmx-request")) {
+      window.setTimeout(function () { swap(url, target); }, 250);
+      return;
+    }
     busy = true;
     // The target is also the source: only it shows the request in progress, not the whole page.
     window.htmx.ajax("GET", url, { source: element, target: element, swap: "outerHTML" }).then(done, done);
@@ -40,6 +46,13 @@
       if (again) { again = false; swap(url, target); }
     }
   }
+
+  // A refresh answered after its target left the page (the page changed meanwhile) is dropped whole, so
+  // that its out-of-band parts (the conversation header) never look for elements that are gone.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && !document.body.contains(target)) event.detail.shouldSwap = false;
+  });
 
   // Leaving the page: drop a refresh still in flight, so that its swap never lands on a page going away.
   window.addEventListener("beforeunload", function () {

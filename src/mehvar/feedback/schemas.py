@@ -1,0 +1,88 @@
+"""API schemas of the feedback analysis."""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+
+from mehvar.api.schemas import InputSchema
+from mehvar.feedback.analysis import MAX_TEXT_LENGTH
+from mehvar.feedback.corpus import SENTIMENTS, URGENCIES
+from mehvar.feedback.services import MAX_TOPICS
+
+MAX_TEXTS = 1_000
+
+SentimentName = Literal[SENTIMENTS]  # type: ignore[valid-type]
+UrgencyName = Literal[URGENCIES]  # type: ignore[valid-type]
+FeedbackText = Annotated[str, Field(max_length=MAX_TEXT_LENGTH, examples=["غذا سرد رسید ولی پیک مودب بود"])]
+TopicName = Annotated[str, Field(max_length=40, examples=["delivery"])]
+
+
+class AnalyzeIn(InputSchema):
+    texts: list[FeedbackText] = Field(
+        min_length=1,
+        max_length=MAX_TEXTS,
+        description=f"۱ تا ۱٬۰۰۰ متن، هر کدام حداکثر {MAX_TEXT_LENGTH:,} نویسه",
+        examples=[["خیلی خوشمزه بود، ممنون 😍", "سه روزه پولم برنگشته، جواب هم نمیدید!"]],
+    )
+
+
+class AnalysisOut(Schema):
+    sentiment: SentimentName = Field(examples=["negative"])
+    score: float = Field(
+        ge=-1, le=1, description="احتمال مثبت منهای احتمال منفی، از ‎-1 تا 1", examples=[-0.82]
+    )
+    level: int = Field(ge=-2, le=2, description="امتیاز پنج‌سطحی، ‎-2 تا 2", examples=[-2])
+    topics: list[str] = Field(examples=[["refund_return", "support"]])
+    urgency: UrgencyName = Field(examples=["high"])
+    abusive: bool = Field(examples=[False])
+    model: Literal["workspace", "base", "rules"] = Field(examples=["base"])
+
+
+class AnalyzeOut(Schema):
+    model: Literal["workspace", "base", "rules"] = Field(
+        description="workspace: مدل خود فضای کار؛ base: مدل پایه؛ "
+        "rules: قاعده‌های کلیدواژه‌ای (مدل در دسترس نبود)",
+        examples=["base"],
+    )
+    warning: str | None = Field(description="وقتی قاعده‌ها پاسخ داده‌اند، چرا", examples=[None])
+    results: list[AnalysisOut]
+
+
+class CorrectionIn(InputSchema):
+    text: FeedbackText
+    sentiment: SentimentName | None = Field(default=None, examples=["negative"])
+    topics: list[TopicName] | None = Field(
+        default=None, max_length=MAX_TOPICS, examples=[["delivery", "parking"]]
+    )
+    urgency: UrgencyName | None = Field(default=None, examples=["normal"])
+    abusive: bool | None = Field(default=None, examples=[False])
+
+
+class CorrectionOut(Schema):
+    id: int
+    text: str
+    sentiment: str | None
+    topics: list[str] | None
+    urgency: str | None
+    abusive: bool | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_sentiment(obj) -> str | None:
+        return obj.sentiment or None
+
+    @staticmethod
+    def resolve_urgency(obj) -> str | None:
+        return obj.urgency or None
+
+
+class WorkspaceModelOut(Schema):
+    model: Literal["workspace", "base", "rules"]
+    trained_at: dt.datetime | None
+    examples: int
+    corrections: int
+    held_out: int = Field(description="اصلاح‌هایی که برای سنجش کنار گذاشته شد")
+    held_out_accuracy: float | None = Field(description="سهم برچسب‌های درست مدل فضای کار روی آن‌ها")
+    base_held_out_accuracy: float | None = Field(description="همان سهم برای مدل پایه، برای مقایسه")
+    topics: list[str] = Field(description="موضوع‌های خود فضای کار که مدل آموخته")

@@ -1,0 +1,39 @@
+"""Background work of surveys: scheduled invitations, reminders and the scanning triggers."""
+
+import datetime as dt
+
+from django_tasks import task
+
+from mehvar.ops.schedule import periodic
+
+
+@periodic(every=dt.timedelta(minutes=1))
+@task()
+def survey_invitations_send_task() -> int:
+    from mehvar.surveys.invitations import invitations_send_due
+
+    return invitations_send_due()
+
+
+@periodic(every=dt.timedelta(minutes=15))
+@task()
+def survey_reminders_task() -> int:
+    from mehvar.surveys.invitations import invitations_remind_due
+
+    return invitations_remind_due()
+
+
+@periodic(every=dt.timedelta(minutes=10))
+@task()
+def survey_activity_triggers_task() -> int:
+    from mehvar.surveys.triggers import activity_triggers_scan
+
+    return activity_triggers_scan()
+
+
+@periodic(every=dt.timedelta(hours=1))
+@task()
+def survey_relationship_task() -> int:
+    from mehvar.surveys.triggers import relationship_scan
+
+    return relationship_scan()

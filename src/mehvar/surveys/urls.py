@@ -1,0 +1,25 @@
+"""The staff's survey pages, under /w/<slug>/surveys/ (namespace "surveys")."""
+
+from django.urls import path
+
+from mehvar.surveys import views_staff
+
+app_name = "surveys"
+urlpatterns = [
+    path("", views_staff.survey_list, name="list"),
+    path("new/", views_staff.survey_create, name="create"),
+    path("settings/", views_staff.survey_settings, name="settings"),
+    path("recovery/", views_staff.recovery_list, name="recovery"),
+    path("recovery/<int:task_id>/close/", views_staff.recovery_close, name="recovery_close"),
+    path("<int:survey_id>/", views_staff.survey_edit, name="edit"),
+    path("<int:survey_id>/questions/", views_staff.question_add, name="question_add"),
+    path("<int:survey_id>/questions/<int:question_id>/", views_staff.question_edit, name="question_edit"),
+    path(
+        "<int:survey_id>/questions/<int:question_id>/remove/",
+        views_staff.question_remove,
+        name="question_remove",
+    ),
+    path(
+        "<int:survey_id>/questions/<int:question_id>/move/", views_staff.question_move, name="question_move"
+    ),
+]

@@ -29,7 +29,7 @@
 
   function swap(url, target) {
     var element = document.querySelector(target);
-    if (!window.htmx || !element) return;
+    if (!window.htmx || !element || leaving) return;
     if (busy) { again = true; return; }
     // An agent's own action is on its way (it brings the header and thread back itself): refresh after it,
     // so that two answers never swap the same parts at once.
@@ -47,20 +47,15 @@
     }
   }
 
-  // A refresh answered after its target left the page (the page changed meanwhile) is dropped whole, so
-  // that its out-of-band parts (the conversation header) never look for elements that are gone.
+  // A refresh answered after its target left the page (the page changed meanwhile), or while the page is
+  // being left, is dropped whole, so that its out-of-band parts (the conversation header) never look for
+  // elements that are gone. Leaving starts no new refresh; the browser cancels the one in flight.
+  var leaving = false;
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    if (target && !document.body.contains(target)) event.detail.shouldSwap = false;
+    if (leaving || (target && !document.body.contains(target))) event.detail.shouldSwap = false;
   });
-
-  // Leaving the page: drop a refresh still in flight, so that its swap never lands on a page going away.
-  window.addEventListener("beforeunload", function () {
-    ["#conv-thread", "#queue-results"].forEach(function (selector) {
-      var element = document.querySelector(selector);
-      if (element && window.htmx) window.htmx.trigger(element, "htmx:abort");
-    });
-  });
+  window.addEventListener("beforeunload", function () { leaving = true; });
 
   function onChanged(data) {
     if (data.since) since = data.since;

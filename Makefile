@@ -31,7 +31,12 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/check_css_logical.py
 
+# wrk (Debian's package) drives the survey_public benchmark: installed here when absent, as .ci/run installs
+# chromium; without it (no apt-get, no root) that benchmark is skipped with a message.
 bench: venv
+	@command -v wrk >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } \
+	  || echo "wrk could not be installed: the survey_public benchmark will be skipped"
 	$(BIN)/python -m bench --scale $(SCALE)
 
 # Regenerate the translation catalogues from the code (needs gettext) and compile them.

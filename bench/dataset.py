@@ -237,12 +237,12 @@ def _build(customers: int, activities: int, seed: int, log: Any) -> tuple[Worksp
     with _secondary_indexes_dropped(tables):
         started = time.perf_counter()
         with transaction.atomic():
-            _load(Customer._meta.db_table, CUSTOMER_COLUMNS, _customer_rows(workspace, customers, seed))
+            load_rows(Customer._meta.db_table, CUSTOMER_COLUMNS, _customer_rows(workspace, customers, seed))
             _load_identities(_identity_rows(workspace, customers, seed))
         log(f"   customers and identities loaded in {time.perf_counter() - started:.0f} s")
         started = time.perf_counter()
         with transaction.atomic():
-            _load(
+            load_rows(
                 Activity._meta.db_table,
                 ACTIVITY_COLUMNS,
                 _activity_rows(workspace, customers, activities, seed),
@@ -290,7 +290,7 @@ def _secondary_indexes_dropped(tables: list[str]) -> Iterator[None]:
                 cursor.execute(definition)
 
 
-def _load(table: str, columns: list[str], rows: Iterator[tuple[Any, ...]]) -> None:
+def load_rows(table: str, columns: list[str], rows: Iterator[tuple[Any, ...]]) -> None:
     names = ", ".join(columns)
     raw = connection.connection
     if connection.vendor == "postgresql":

@@ -52,9 +52,7 @@ DESCRIPTION = (
     "3- and 5-class macro-F1, ParsiNLU food aspect F1) beside a plain TF-IDF + logistic regression on "
     "the same corpus; comments per second on one core (target 2,000)."
 )
-EVAL_DIR = Path(
-    os.environ.get("MEHVAR_FEEDBACK_EVAL_DIR", REPO.parent / "shared" / "data" / "feedback-eval")
-)
+EVAL_DIR = Path(os.environ.get("MEHVAR_FEEDBACK_EVAL_DIR", REPO.parent / "shared" / "data" / "feedback-eval"))
 ROUNDS = {"quick": 3, "full": 5}
 BATCH = 1_000
 TARGETS = {"snappfood_macro_f1": (0.78, 0.85), "deepsentipers_3class_macro_f1": (0.62, 0.70)}

@@ -231,7 +231,7 @@ def _build(data: dataset.Dataset, conversations: int, messages: int, seed: int, 
     with _foreign_keys_dropped(tables), dataset._secondary_indexes_dropped(tables):
         started = time.perf_counter()
         with transaction.atomic():
-            dataset._load(
+            dataset.load_rows(
                 Conversation._meta.db_table,
                 _quoted(CONVERSATION_COLUMNS),
                 (
@@ -244,7 +244,7 @@ def _build(data: dataset.Dataset, conversations: int, messages: int, seed: int, 
         log(f"   conversations loaded in {time.perf_counter() - started:.0f} s")
         started = time.perf_counter()
         with transaction.atomic():
-            dataset._load(
+            dataset.load_rows(
                 Message._meta.db_table,
                 _quoted(MESSAGE_COLUMNS),
                 _messages(plans(), workspace, channel_ids, agent_ids[0], stamp),

@@ -2,8 +2,9 @@
 
 The view checks the channel's secret through its adapter (a wrong or missing secret: 403 with nothing
 stored; an unknown or disabled channel: 404), stores the raw request as an ``InboundEvent`` before anything
-else, enqueues its processing for after the commit and answers at once. Parsing, customer resolution and the
-conversation happen in the task (``mehvar.conversations.inbound``), which is retried and idempotent.
+else, asks for its channel to be drained after the commit and answers at once. Parsing, customer resolution
+and the conversation happen in the drain task (``mehvar.conversations.inbound_drain``: the channel's waiting
+events in batches, ADR 9), which is retried and idempotent.
 """
 
 from django.conf import settings
@@ -14,7 +15,6 @@ from django.views.decorators.http import require_POST
 from mehvar.channels.base import HookRequest
 from mehvar.channels.models import Channel, InboundEvent
 from mehvar.channels.registry import adapter_for
-from mehvar.ops.background import enqueue_on_commit
 
 HOOK_MAX_BYTES_DEFAULT = 40 * 1024 * 1024
 
@@ -61,8 +61,8 @@ def hook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
         query=query,
         body=body,
     )
-    from mehvar.conversations.tasks import inbound_event_task
+    from mehvar.conversations.inbound_drain import inbound_drain_request
 
-    enqueue_on_commit(inbound_event_task, event.pk, workspace_id=channel.workspace_id)
+    inbound_drain_request(channel=channel)
     status, content, content_type = adapter.hook_reply(channel, event)
     return HttpResponse(content, status=status, content_type=content_type)

@@ -75,7 +75,16 @@ class InboundEvent(models.Model):
     class Meta:
         verbose_name = _("inbound event")
         verbose_name_plural = _("inbound events")
-        indexes = [models.Index(fields=["workspace", "channel", "-received_at"], name="inbound_ws_channel")]
+        indexes = [
+            models.Index(fields=["workspace", "channel", "-received_at"], name="inbound_ws_channel"),
+            # The waiting events only: what the inbound drain claims by channel, oldest first, and the
+            # minute retry reads; processed events (nearly all of them) are not in it.
+            models.Index(
+                fields=["workspace", "channel", "id"],
+                condition=models.Q(status="pending"),
+                name="inbound_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel_id}:{self.pk}"

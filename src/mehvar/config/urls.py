@@ -18,6 +18,7 @@ urlpatterns = [
     path("w/<slug:slug>/customers/", include("mehvar.customers.urls")),
     path("w/<slug:slug>/inbox/", include("mehvar.conversations.urls")),
     path("w/<slug:slug>/surveys/", include("mehvar.surveys.urls")),
+    path("w/<slug:slug>/feedback/", include("mehvar.feedback.urls")),
     path("w/<slug:slug>/", include("mehvar.core.urls")),
     path("", include("mehvar.ops.urls")),
     path("", include("mehvar.web.urls")),

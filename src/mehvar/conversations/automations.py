@@ -43,6 +43,7 @@ from mehvar.conversations.models import (
     Message,
     Team,
 )
+from mehvar.core.memo import workspace_memo_for
 from mehvar.core.models import Membership
 from mehvar.core.roles import Role
 from mehvar.core.text import search_key
@@ -326,6 +327,23 @@ def _apply(
     return done, {name: value for name, value in after.items() if before[name] != value}
 
 
+def workspace_rules(conversation: Conversation, event: str) -> list[AutomationRule]:
+    """The enabled rules of the conversation's workspace for ``event`` by position (read once per
+    ``core.memo`` scope)."""
+    return workspace_memo_for(
+        conversation,
+        f"{RULES_MEMO}:{event}",
+        lambda: list(
+            AutomationRule.objects.filter(
+                workspace_id=conversation.workspace_id, enabled=True, event=event
+            ).order_by("position", "pk")
+        ),
+    )
+
+
+RULES_MEMO = "automation_rules"
+
+
 def automations_run(*, event: str, conversation: Conversation, **context: Any) -> int:
     """Run the workspace's rules for ``event`` on ``conversation``; returns how many rules ran.
 
@@ -336,11 +354,7 @@ def automations_run(*, event: str, conversation: Conversation, **context: Any) -
     if len(chain) >= MAX_DEPTH:
         logger.info("automation chain on conversation %s stopped at depth %d", conversation.pk, len(chain))
         return 0
-    rules = list(
-        AutomationRule.objects.filter(
-            workspace_id=conversation.workspace_id, enabled=True, event=event
-        ).order_by("position", "pk")
-    )
+    rules = workspace_rules(conversation, event)
     if not rules:
         return 0
     now = timezone.now()

@@ -36,12 +36,21 @@ def message_data(message: Message) -> dict[str, Any]:
     }
 
 
-def after_inbound(*, conversation: Conversation, message: Message, opened: bool, now: dt.datetime) -> None:
+def after_inbound(
+    *,
+    conversation: Conversation,
+    message: Message,
+    opened: bool,
+    now: dt.datetime,
+    new_customer: bool = False,
+) -> None:
+    """``new_customer``: the message created the customer (routing need not read their tags and history)."""
     abuse.message_screen(message=message)
     sla.on_inbound(conversation=conversation, message=message, opened=opened, now=now)
     automations.automations_run(event="message_created", conversation=conversation, message=message)
     if opened or conversation.assignee_id is None:
-        routing.conversation_route(conversation=conversation, now=now)
+        context = routing.NEW_CUSTOMER if new_customer else None
+        routing.conversation_route(conversation=conversation, now=now, context=context)
     workspace = conversation.workspace
     if opened:
         event_emit(workspace=workspace, event="conversation.created", data=conversation_data(conversation))

@@ -104,17 +104,21 @@ def _thread_conversation(channel: Channel, inbound: InboundMessage) -> Conversat
     return None
 
 
-def _conversation_for(channel: Channel, customer_id: int, inbound: InboundMessage) -> Conversation | None:
-    """The conversation this message continues, if any (it may be resolved or closed)."""
+def _conversation_for(
+    channel: Channel, customer_id: int, inbound: InboundMessage, *, new_customer: bool
+) -> Conversation | None:
+    """The conversation this message continues, if any (it may be resolved or closed), locked until the
+    commit. ``new_customer``: the customer was created by this message, so has no conversation yet."""
     found = _thread_conversation(channel, inbound)
     if found is not None:
         if found.merged_into_id:
             found = Conversation.objects.filter(pk=found.merged_into_id).first() or found
-        return found
-    if inbound.thread_key and adapter_for(channel.kind).private_threads:
+        return Conversation.objects.select_for_update().get(pk=found.pk)
+    if (inbound.thread_key and adapter_for(channel.kind).private_threads) or new_customer:
         return None
     return (
-        Conversation.objects.filter(
+        Conversation.objects.select_for_update()
+        .filter(
             Q(status__in=[Status.NEW, Status.OPEN, Status.WAITING, Status.RESOLVED]),
             workspace_id=channel.workspace_id,
             channel=channel,
@@ -158,10 +162,13 @@ def _receive(channel: Channel, inbound: InboundMessage, now: dt.datetime) -> Mes
     assert result is not None
     customer = result.customer
     sent_at = inbound.sent_at or now
-    conversation = _conversation_for(channel, customer.pk, inbound)
+    conversation = _conversation_for(channel, customer.pk, inbound, new_customer=result.created)
     if conversation is not None:
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         conversation.workspace = workspace  # the same object: its memo scope (core.memo) is open
+        if conversation.channel_id == channel.pk:  # the objects in hand, not read again by the hooks
+            conversation.channel = channel
+        if conversation.customer_id == customer.pk:
+            conversation.customer = customer
     settings = services.inbox_settings(workspace)
     reopen_until = (
         conversation.resolved_at + dt.timedelta(days=settings.reopen_days)
@@ -183,6 +190,7 @@ def _receive(channel: Channel, inbound: InboundMessage, now: dt.datetime) -> Mes
             subject=inbound.subject,
             thread_key=inbound.thread_key,
             now=now,
+            first_inbound_at=sent_at,  # written with this message counted: no second write below
         )
     assert conversation is not None
     message = Message.objects.create(
@@ -203,25 +211,26 @@ def _receive(channel: Channel, inbound: InboundMessage, now: dt.datetime) -> Mes
     if refused:
         message.data = {**message.data, "refused_attachments": refused}
         message.save(update_fields=["data"])
-    if conversation.status == Status.RESOLVED or conversation.status == Status.WAITING:
-        services._status_set(conversation, Status.OPEN, now, None, reason="customer_wrote")
-    conversation.last_message_at = conversation.last_inbound_at = max(
-        sent_at, conversation.last_message_at or sent_at
-    )
-    conversation.inbound_count += 1
-    if conversation.awaiting_reply_since is None:
-        conversation.awaiting_reply_since = sent_at
-    if not conversation.subject and inbound.subject:
-        conversation.subject = normalize_text(inbound.subject)[:250]
-    services._touch(
-        conversation,
-        now,
-        "last_message_at",
-        "last_inbound_at",
-        "inbound_count",
-        "awaiting_reply_since",
-        "subject",
-    )
+    if not opened:
+        if conversation.status == Status.RESOLVED or conversation.status == Status.WAITING:
+            services._status_set(conversation, Status.OPEN, now, None, reason="customer_wrote")
+        conversation.last_message_at = conversation.last_inbound_at = max(
+            sent_at, conversation.last_message_at or sent_at
+        )
+        conversation.inbound_count += 1
+        if conversation.awaiting_reply_since is None:
+            conversation.awaiting_reply_since = sent_at
+        if not conversation.subject and inbound.subject:
+            conversation.subject = normalize_text(inbound.subject)[:250]
+        services._touch(
+            conversation,
+            now,
+            "last_message_at",
+            "last_inbound_at",
+            "inbound_count",
+            "awaiting_reply_since",
+            "subject",
+        )
     activity_record(
         workspace=workspace,
         customer=customer,
@@ -234,7 +243,12 @@ def _receive(channel: Channel, inbound: InboundMessage, now: dt.datetime) -> Mes
         external_id=inbound.external_id[:200],
         record=message,
     )
-    hooks.after_inbound(conversation=conversation, message=message, opened=opened, now=now)
+    # A customer this message created has no tags and no other conversation (when it is theirs: a thread may
+    # belong to someone else).
+    new_customer = result.created and conversation.customer_id == customer.pk
+    hooks.after_inbound(
+        conversation=conversation, message=message, opened=opened, now=now, new_customer=new_customer
+    )
     return message
 
 
@@ -243,8 +257,16 @@ def inbound_event_process(*, event_id: int) -> dict:
     event = InboundEvent.objects.select_related("channel", "channel__workspace").get(pk=event_id)
     if event.status == InboundEvent.Status.PROCESSED:
         return event.result
-    channel = event.channel
     InboundEvent.objects.filter(pk=event.pk).update(attempts=event.attempts + 1)
+    return inbound_event_apply(event=event, channel=event.channel)
+
+
+def inbound_event_apply(*, event: InboundEvent, channel: Channel, mark: bool = True) -> dict:
+    """Parse ``event`` (its attempt already counted) and apply what it holds: each message in a transaction
+    of its own, then the delivery reports; the event is marked processed, or failed with the reason.
+
+    ``mark=False``: a processed event is left for the caller to mark (``inbound_events_mark``, the drain
+    marks a round's events at once); the event's fields are set as they would be stored."""
     try:
         parsed = adapter_for(channel.kind).parse(channel, HookRequest.of(event))
     except ParseError as error:
@@ -259,10 +281,26 @@ def inbound_event_process(*, event_id: int) -> dict:
         return {"error": "; ".join(error.messages), "messages": messages}
     reports = sum(delivery_report_apply(channel=channel, report=report) for report in parsed.reports)
     result = {"messages": messages, "reports_applied": reports}
-    InboundEvent.objects.filter(pk=event.pk).update(
-        status=InboundEvent.Status.PROCESSED, processed_at=timezone.now(), result=result, error=""
+    event.status, event.processed_at, event.result, event.error = (
+        InboundEvent.Status.PROCESSED,
+        timezone.now(),
+        result,
+        "",
     )
+    if mark:
+        inbound_events_mark([event])
     return result
+
+
+def inbound_events_mark(events: list[InboundEvent]) -> None:
+    """Store the processed state ``inbound_event_apply`` set on these events: one UPDATE for them all."""
+    if len(events) == 1:
+        event = events[0]
+        InboundEvent.objects.filter(pk=event.pk).update(
+            status=event.status, processed_at=event.processed_at, result=event.result, error=event.error
+        )
+    elif events:
+        InboundEvent.objects.bulk_update(events, ["status", "processed_at", "result", "error"])
 
 
 def _fail(event: InboundEvent, reason: str) -> None:

@@ -19,28 +19,30 @@ and its ASSIGNED event, through ``services.conversation_assign(acting=None, reas
 override by assigning through the same service.
 
 The decision reads a fixed number of queries whatever the number of agents: all candidate profiles with
-their members in one, their open counts in one grouped query, the team's members, the customer's tags and
-previous agent, and the calendar only when some candidate has no shift of their own. The rest is memory.
+their members in one, their open counts in one grouped query, the team's members, the customer's VIP tag and
+previous agent in one, and the calendar only when some candidate has no shift of their own. The rest is
+memory.
 
 ``conversation_route`` is the arrival hook (only with ``InboxSettings.auto_assign``). Presence, sign-off and
 the queue are in ``routing_presence`` (``agent_presence_set``).
 """
 
 import datetime as dt
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from mehvar.conversations import services
 from mehvar.conversations.models import OPEN_STATUSES, AgentProfile, Conversation, Status
-from mehvar.conversations.routing_pool import AgentPool, Candidate, listed_key, pool_for_arrival, pool_forget
+from mehvar.conversations.routing_pool import AgentPool, Candidate, listed_key, pool_for_arrival
 from mehvar.core.models import Membership
 from mehvar.core.text import search_key
-from mehvar.customers.models import Tag
+from mehvar.customers.models import Customer, Tag
 
 
 def vip_tag_keys() -> frozenset[str]:
@@ -69,24 +71,27 @@ class CustomerContext:
 
 
 def customer_context(conversation: Conversation) -> CustomerContext:
-    """Whether the customer is a VIP and who answered them last (two indexed queries)."""
-    keys = set(
-        Tag.objects.filter(
-            workspace_id=conversation.workspace_id, customers__pk=conversation.customer_id
-        ).values_list("key", flat=True)
-    )
+    """Whether the customer is a VIP and who answered them last: one indexed query (the customer's row with
+    both asked as subqueries)."""
     previous = (
         Conversation.objects.filter(
-            workspace_id=conversation.workspace_id,
-            customer_id=conversation.customer_id,
-            assignee__isnull=False,
+            workspace_id=conversation.workspace_id, customer_id=OuterRef("pk"), assignee__isnull=False
         )
         .exclude(pk=conversation.pk)
         .order_by("-last_message_at", "-pk")
-        .values_list("assignee_id", flat=True)
-        .first()
+        .values("assignee_id")[:1]
     )
-    return CustomerContext(vip=bool(keys & vip_tag_keys()), previous_agent_id=previous)
+    row = Customer.objects.filter(workspace_id=conversation.workspace_id, pk=conversation.customer_id)
+    vip_keys = vip_tag_keys()
+    if vip_keys:
+        vip_tags = Tag.objects.filter(
+            workspace_id=conversation.workspace_id, customers=OuterRef("pk"), key__in=vip_keys
+        )
+        found = row.annotate(vip=Exists(vip_tags), previous=Subquery(previous)).values_list("vip", "previous")
+    else:
+        found = row.annotate(vip=Value(False), previous=Subquery(previous)).values_list("vip", "previous")
+    vip, previous_agent = found.first() or (False, None)
+    return CustomerContext(vip=bool(vip), previous_agent_id=previous_agent)
 
 
 def _admits(keys: frozenset[str] | None, wanted: str) -> bool:
@@ -174,6 +179,7 @@ def assign_decided(conversation: Conversation, decision: Decision, pool: AgentPo
 
 
 CONFIRM_ATTEMPTS = 3
+RECHECK_SECONDS = 1.0  # "nobody can take it" from a pool read this recently is not read again
 
 
 def _confirm(pool: AgentPool, candidate: Candidate) -> bool:
@@ -211,34 +217,43 @@ def routing_choose(
     *, conversation: Conversation, now: dt.datetime, context: CustomerContext | None = None
 ) -> tuple[Decision | None, AgentPool]:
     """The arrival's decision from the pool kept in this process (``routing_pool``), the chosen agent
-    confirmed against the database; after ``CONFIRM_ATTEMPTS`` refusals the pool is read afresh."""
+    confirmed against the database; after ``CONFIRM_ATTEMPTS`` refusals, or when nobody in the pool can
+    take it, the pool is read afresh (and kept) — unless "nobody" comes from a pool read less than
+    ``RECHECK_SECONDS`` ago: when every agent is busy, arrivals do not each read the pool again."""
     pool = pool_for_arrival(workspace=conversation.workspace, now=now)
     context = context or customer_context(conversation)
     refused: set[int] = set()
     for _attempt in range(CONFIRM_ATTEMPTS):
         decision = routing_decide(conversation=conversation, pool=pool, context=context, exclude=refused)
         if decision is None:
+            if time.monotonic() - pool.read_at < RECHECK_SECONDS:
+                return None, pool
             break
         candidate = pool.candidates.get(decision.membership.pk)
         if candidate is not None and _confirm(pool, candidate):
             return decision, pool
         refused.add(decision.membership.pk)
-    pool_forget(conversation.workspace_id)
-    fresh = AgentPool.load(workspace=conversation.workspace, now=now)
+    fresh = pool_for_arrival(workspace=conversation.workspace, now=now, fresh=True)
     return routing_decide(conversation=conversation, pool=fresh, context=context), fresh
 
 
-def conversation_route(*, conversation: Conversation, now: dt.datetime) -> Decision | None:
+NEW_CUSTOMER = CustomerContext(vip=False, previous_agent_id=None)  # no tags, no earlier conversation
+
+
+def conversation_route(
+    *, conversation: Conversation, now: dt.datetime, context: CustomerContext | None = None
+) -> Decision | None:
     """The arrival hook: give a new or unassigned open conversation to the most appropriate agent.
 
     Nothing happens when the workspace routes by hand (``InboxSettings.auto_assign`` off), when the
-    conversation already has an agent, or when nobody can take it (it waits in the queue).
+    conversation already has an agent, or when nobody can take it (it waits in the queue). ``context``:
+    the customer's, when the caller knows it (``NEW_CUSTOMER`` for one the message created), else read.
     """
     if conversation.assignee_id is not None or conversation.status not in (Status.NEW, Status.OPEN):
         return None
     if not services.inbox_settings(conversation.workspace).auto_assign:
         return None
-    decision, pool = routing_choose(conversation=conversation, now=now)
+    decision, pool = routing_choose(conversation=conversation, now=now, context=context)
     if decision is not None:
         assign_decided(conversation, decision, pool)
     return decision

@@ -149,6 +149,7 @@ class AgentPool:
     _local: dt.datetime | None = None
     _working: dict[int, bool] = field(default_factory=dict)
     _team_members: dict[int, frozenset[int]] = field(default_factory=dict)
+    read_at: float = field(default_factory=time.monotonic)  # when it was read (``time.monotonic``)
 
     @classmethod
     def load(cls, *, workspace: Workspace, now: dt.datetime) -> "AgentPool":
@@ -245,19 +246,19 @@ _kept: dict[int, tuple[float, AgentPool]] = {}
 _kept_lock = threading.Lock()
 
 
-def pool_for_arrival(*, workspace: Workspace, now: dt.datetime) -> AgentPool:
+def pool_for_arrival(*, workspace: Workspace, now: dt.datetime, fresh: bool = False) -> AgentPool:
     """The workspace's pool kept in this process (see the module docstring), loaded when older than
-    ``MEHVAR_ROUTING_POOL_SECONDS``; 0 loads it every time."""
+    ``MEHVAR_ROUTING_POOL_SECONDS``; 0 loads it every time. ``fresh`` reads it now (and keeps that)."""
     seconds = float(getattr(settings, "MEHVAR_ROUTING_POOL_SECONDS", POOL_SECONDS))
     if seconds <= 0:
         return AgentPool.load(workspace=workspace, now=now)
     with _kept_lock:
         kept = _kept.get(workspace.pk)
-        if kept is not None and time.monotonic() - kept[0] < seconds:
+        if not fresh and kept is not None and time.monotonic() - kept[0] < seconds:
             return kept[1].at(now)
     pool = AgentPool.load(workspace=workspace, now=now)
     with _kept_lock:
-        _kept[workspace.pk] = (time.monotonic(), pool)
+        _kept[workspace.pk] = (pool.read_at, pool)
     return pool
 
 
@@ -265,4 +266,3 @@ def pool_forget(workspace_id: int) -> None:
     """Drop the kept pool of a workspace (an agent's presence or profile changed in this process)."""
     with _kept_lock:
         _kept.pop(workspace_id, None)
-

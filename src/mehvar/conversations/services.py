@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,10 +75,16 @@ INBOX_SETTINGS_MEMO = "inbox_settings"
 
 
 def _next_number(workspace: Workspace) -> int:
+    """The next conversation number: one UPDATE that locks the settings row until the commit and returns the
+    new value (``RETURNING``: PostgreSQL, SQLite 3.35+)."""
     inbox_settings(workspace)  # the row exists
-    rows = InboxSettings.objects.select_for_update().filter(workspace=workspace)
-    rows.update(next_number=F("next_number") + 1)
-    return rows.values_list("next_number", flat=True).get() - 1
+    table = connection.ops.quote_name(InboxSettings._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_number = next_number + 1 WHERE workspace_id = %s RETURNING next_number",
+            [workspace.pk],
+        )
+        return cursor.fetchone()[0] - 1
 
 
 def event_add(
@@ -99,7 +104,6 @@ def _actor_user(acting: Membership | None) -> Any:
     return acting.user if acting is not None else None
 
 
-@transaction.atomic
 def conversation_open(
     *,
     workspace: Workspace,
@@ -111,8 +115,14 @@ def conversation_open(
     acting: Membership | None = None,
     now: dt.datetime | None = None,
     via: str = "system",
+    first_inbound_at: dt.datetime | None = None,
 ) -> Conversation:
-    """A new conversation with ``customer`` on ``channel`` (status new)."""
+    """A new conversation with ``customer`` on ``channel`` (status new). Atomic; inside a caller's
+    transaction (inbound processing, a split) the writes take no savepoint of their own: a refusal comes
+    before them, and an error in them fails the caller's work.
+
+    ``first_inbound_at``: the moment of the customer's message that opens it (inbound processing): the
+    conversation is written at once as holding that one message and awaiting a reply since then."""
     _require(acting, Perm.CONVERSATIONS_REPLY, workspace.pk)
     if channel.workspace_id != workspace.pk:
         raise invalid("channel", _("This channel is not in this workspace."))
@@ -121,21 +131,27 @@ def conversation_open(
     if priority not in Priority.values:
         raise invalid("priority", _("Unknown priority."))
     now = now or timezone.now()
-    conversation = Conversation.objects.create(
-        workspace=workspace,
-        number=_next_number(workspace),
-        customer=customer,
-        channel=channel,
-        subject=normalize_text(subject)[:250],
-        thread_key=thread_key[:200],
-        priority=priority,
-        created_at=now,
-        updated_at=now,
-        last_message_at=now,
-    )
-    event_add(conversation=conversation, kind=Event.Kind.CREATED, actor=acting, channel=channel.kind)
-    if acting is not None:
-        audit_record(workspace=workspace, actor=acting.user, action=A.CREATE, obj=conversation, via=via)
+    first: dict[str, Any] = {}
+    if first_inbound_at is not None:
+        last = max(first_inbound_at, now)
+        first = {"last_inbound_at": last, "awaiting_reply_since": first_inbound_at, "inbound_count": 1}
+    with transaction.atomic(savepoint=False):
+        conversation = Conversation.objects.create(
+            workspace=workspace,
+            number=_next_number(workspace),
+            customer=customer,
+            channel=channel,
+            subject=normalize_text(subject)[:250],
+            thread_key=thread_key[:200],
+            priority=priority,
+            created_at=now,
+            updated_at=now,
+            last_message_at=first.get("last_inbound_at", now),
+            **first,
+        )
+        event_add(conversation=conversation, kind=Event.Kind.CREATED, actor=acting, channel=channel.kind)
+        if acting is not None:
+            audit_record(workspace=workspace, actor=acting.user, action=A.CREATE, obj=conversation, via=via)
     return conversation
 
 
@@ -492,7 +508,6 @@ def note_add(
     return note
 
 
-@transaction.atomic
 def conversation_assign(
     *,
     conversation: Conversation,
@@ -506,7 +521,9 @@ def conversation_assign(
     """Give the conversation to ``assignee`` (None: unassign), saying why.
 
     Agents may take an unassigned conversation or hand on their own; reassigning someone else's needs
-    ``conversations.assign`` (supervisors). ``team`` False leaves the team as it is.
+    ``conversations.assign`` (supervisors). ``team`` False leaves the team as it is. Atomic; inside a
+    caller's transaction (routing on arrival, a hand-over) the writes take no savepoint of their own: a
+    refusal (permission, validation) comes before them, and an error in them fails the caller's work.
     """
     workspace_id = conversation.workspace_id
     if acting is not None:
@@ -522,36 +539,37 @@ def conversation_assign(
     if team is not False and team is not None and team.workspace_id != workspace_id:
         raise invalid("team", _("This team is not in this workspace."))
     now = now or timezone.now()
-    fresh = _locked(conversation)
-    before = {"assignee": fresh.assignee_id, "team": fresh.team_id}
-    fresh.assignee = assignee
-    fresh.assigned_at = now if assignee is not None else None
-    fresh.assignment_reason = reason[:300]
-    fields = ["assignee", "assigned_at", "assignment_reason"]
-    if team is not False:
-        fresh.team = team or None
-        fields.append("team")
-    _touch(fresh, now, *fields)
-    hooks.after_assign(conversation=fresh, now=now)
-    event_add(
-        conversation=fresh,
-        kind=Event.Kind.ASSIGNED,
-        actor=acting,
-        assignee=assignee.pk if assignee else None,
-        team=fresh.team_id,
-        reason=reason[:300],
-    )
-    if acting is not None:
-        audit_record(
-            workspace=fresh.workspace,
-            actor=acting.user,
-            action=A.UPDATE,
-            obj=fresh,
-            before=before,
-            after={"assignee": fresh.assignee_id, "team": fresh.team_id},
-            via=via,
+    with transaction.atomic(savepoint=False):
+        fresh = _locked(conversation)
+        before = {"assignee": fresh.assignee_id, "team": fresh.team_id}
+        fresh.assignee = assignee
+        fresh.assigned_at = now if assignee is not None else None
+        fresh.assignment_reason = reason[:300]
+        fields = ["assignee", "assigned_at", "assignment_reason"]
+        if team is not False:
+            fresh.team = team or None
+            fields.append("team")
+        _touch(fresh, now, *fields)
+        hooks.after_assign(conversation=fresh, now=now)
+        event_add(
+            conversation=fresh,
+            kind=Event.Kind.ASSIGNED,
+            actor=acting,
+            assignee=assignee.pk if assignee else None,
+            team=fresh.team_id,
+            reason=reason[:300],
         )
-    _refresh_from(conversation, fresh)
+        if acting is not None:
+            audit_record(
+                workspace=fresh.workspace,
+                actor=acting.user,
+                action=A.UPDATE,
+                obj=fresh,
+                before=before,
+                after={"assignee": fresh.assignee_id, "team": fresh.team_id},
+                via=via,
+            )
+        _refresh_from(conversation, fresh)
     return conversation
 
 

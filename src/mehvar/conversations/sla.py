@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from mehvar.conversations.models import Conversation, Event, Message, SlaPolicy, Status
 from mehvar.core.business_calendar import BusinessCalendar, calendar_for_workspace
+from mehvar.core.memo import workspace_memo_for
 from mehvar.core.text import search_key
 
 FIRST, NEXT, RESOLUTION = "first", "next", "resolution"
@@ -60,6 +61,9 @@ SLA_FIELDS = [
 
 
 # --- policies -------------------------------------------------------------------------------------------
+POLICIES_MEMO = "sla_policies"
+
+
 def workspace_policies(workspace_id: int) -> list[SlaPolicy]:
     return list(SlaPolicy.objects.filter(workspace_id=workspace_id, enabled=True).order_by("position", "pk"))
 
@@ -69,7 +73,9 @@ def sla_policy_match(
 ) -> SlaPolicy | None:
     """The first enabled policy by position that fits the conversation's priority, channel and customer."""
     if policies is None:
-        policies = workspace_policies(conversation.workspace_id)
+        policies = workspace_memo_for(  # read once per core.memo scope
+            conversation, POLICIES_MEMO, lambda: workspace_policies(conversation.workspace_id)
+        )
     if not policies:
         return None
     tag_keys: set[str] | None = None
@@ -153,18 +159,33 @@ def breach_add(conversation: Conversation, target: str, due_at: dt.datetime, at:
     return True
 
 
-def _save(conversation: Conversation) -> None:
+def _state(conversation: Conversation) -> tuple:
+    """The SLA fields' values, to tell whether a hook changed any."""
+    return tuple(getattr(conversation, field.attname) for field in _SLA_MODEL_FIELDS)
+
+
+_SLA_MODEL_FIELDS = [Conversation._meta.get_field(name) for name in SLA_FIELDS]
+
+
+def _save(conversation: Conversation, before: tuple | None = None) -> None:
+    """Write the SLA fields; nothing when ``before`` (``_state`` at the hook's start) shows no change."""
+    if before is not None and _state(conversation) == before:
+        return
     conversation.save(update_fields=SLA_FIELDS)
 
 
 # --- hooks ----------------------------------------------------------------------------------------------
-def _set_deadlines(conversation: Conversation, policy: SlaPolicy | None, calendar: BusinessCalendar) -> None:
-    """Deadlines of ``policy`` from the conversation's own starting points (used on open and re-match)."""
+def _set_deadlines(
+    conversation: Conversation, policy: SlaPolicy | None, calendar: BusinessCalendar | None
+) -> None:
+    """Deadlines of ``policy`` from the conversation's own starting points (used on open and re-match);
+    ``calendar`` may be None when ``policy`` is."""
     conversation.sla_policy = policy
     if policy is None:
         conversation.first_response_due_at = conversation.next_response_due_at = None
         conversation.resolution_due_at = None
         return
+    assert calendar is not None
     if conversation.first_response_at is None:  # an answered first response keeps its deadline
         conversation.first_response_due_at = _due(
             calendar, conversation.created_at, policy.first_response_minutes
@@ -180,10 +201,15 @@ def _set_deadlines(conversation: Conversation, policy: SlaPolicy | None, calenda
 
 
 def on_inbound(*, conversation: Conversation, message: Message, opened: bool, now: dt.datetime) -> None:
-    """A customer message: a new conversation starts its clocks; an answered one starts a next cycle."""
-    calendar = calendar_for_workspace(conversation.workspace)
+    """A customer message: a new conversation starts its clocks; an answered one starts a next cycle.
+
+    The row is written only when a field changed (a workspace without policies writes nothing here), and
+    the business calendar is read only when a deadline is worked out."""
+    before = _state(conversation)
     if opened:
-        _set_deadlines(conversation, sla_policy_match(conversation=conversation), calendar)
+        policy = sla_policy_match(conversation=conversation)
+        calendar = calendar_for_workspace(conversation.workspace) if policy is not None else None
+        _set_deadlines(conversation, policy, calendar)
     elif (
         conversation.sla_policy_id is not None
         and conversation.first_response_at is not None
@@ -193,10 +219,12 @@ def on_inbound(*, conversation: Conversation, message: Message, opened: bool, no
         policy = conversation.sla_policy
         assert policy is not None
         conversation.next_response_due_at = _due(
-            calendar, conversation.awaiting_reply_since, policy.next_response_minutes
+            calendar_for_workspace(conversation.workspace),
+            conversation.awaiting_reply_since,
+            policy.next_response_minutes,
         )
     _refresh_due(conversation)
-    _save(conversation)
+    _save(conversation, before)
 
 
 def on_outbound(*, conversation: Conversation, message: Message, now: dt.datetime) -> None:
@@ -233,9 +261,12 @@ def _waiting_started(conversation: Conversation, now: dt.datetime) -> dt.datetim
 
 
 def on_status(*, conversation: Conversation, old: str, now: dt.datetime) -> None:
-    """Waiting pauses the resolution clock, the customer's reply resumes it; resolving measures it."""
+    """Waiting pauses the resolution clock, the customer's reply resumes it; resolving measures it.
+    The calendar is read only for those two; the row is written only when a field changed."""
     new = conversation.status
-    calendar = calendar_for_workspace(conversation.workspace)
+    before = _state(conversation)
+    if old == Status.WAITING or new == Status.RESOLVED:
+        calendar = calendar_for_workspace(conversation.workspace)
     if old == Status.WAITING:
         conversation.sla_paused_seconds += business_seconds(
             calendar, _waiting_started(conversation, now), now
@@ -254,7 +285,7 @@ def on_status(*, conversation: Conversation, old: str, now: dt.datetime) -> None
             breach_add(conversation, target, due, now)
         conversation.next_response_due_at = None
     _refresh_due(conversation)
-    _save(conversation)
+    _save(conversation, before)
 
 
 def _late(conversation: Conversation, now: dt.datetime) -> dict[str, dt.datetime]:

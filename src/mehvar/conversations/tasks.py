@@ -13,6 +13,14 @@ def inbound_event_task(event_id: int, *, workspace_id: int) -> dict:
     return inbound.inbound_event_process(event_id=event_id)
 
 
+@task()
+def inbound_drain_task(*, channel_id: int, workspace_id: int) -> dict:
+    """The channel's waiting inbound events, in batches (``inbound_drain``; the webhooks enqueue it)."""
+    from mehvar.conversations.inbound_drain import inbound_drain
+
+    return inbound_drain(channel_id=channel_id, workspace_id=workspace_id)
+
+
 @periodic(every=dt.timedelta(minutes=1))
 @task()
 def inbound_retry_task() -> int:

@@ -48,7 +48,8 @@ class Thread:
 def _message_rows(conversation: Conversation) -> QuerySet[Message]:
     return (
         Message.objects.filter(workspace_id=conversation.workspace_id, conversation=conversation)
-        .select_related("author__user", "outbox")
+        # feedback_reading: the feedback engine's reading of an inbound message (mehvar.feedback), if done
+        .select_related("author__user", "outbox", "feedback_reading")
         .prefetch_related(
             "attachments", Prefetch("mentions", queryset=Membership.objects.select_related("user"))
         )

@@ -44,6 +44,7 @@ class Perm(StrEnum):
     FEEDBACK_CORRECT = "feedback.correct"  # correct an analysis (retrains the workspace's model)
     SURVEYS_MANAGE = "surveys.manage"  # create and edit surveys, survey settings, every recovery task
     RECOVERY_WORK = "recovery.work"  # see and close the recovery tasks one owns (or one's team's)
+    ENPS_RESULTS = "enps.results"  # send eNPS pulses to members and read their results (owners, admins)
 
 
 _ALL = frozenset(Perm)

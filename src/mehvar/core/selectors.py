@@ -55,8 +55,9 @@ def audit_entries_of(*, workspace: Workspace) -> QuerySet[AuditEntry]:
 
 
 @dataclass(frozen=True)
-class AuditCursor:
-    """Where a page of the audit log starts: just after this (created_at, pk), going back in time."""
+class TimeCursor:
+    """Where a newest-first keyset page starts: just after this (created_at, pk), going back in time.
+    The audit log uses it, and any list ordered by (created_at, id) descending."""
 
     created_at: dt.datetime
     pk: int
@@ -66,7 +67,7 @@ class AuditCursor:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, value: str) -> "AuditCursor":
+    def decode(cls, value: str) -> "TimeCursor":
         """Raises ValueError for anything that is not a cursor this function wrote."""
         try:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
@@ -77,6 +78,9 @@ class AuditCursor:
         if created_at.tzinfo is None:
             raise ValueError("not an audit cursor")
         return cls(created_at=created_at, pk=int(pk))
+
+
+AuditCursor = TimeCursor
 
 
 @dataclass(frozen=True)

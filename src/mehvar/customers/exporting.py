@@ -10,18 +10,16 @@ Exporting the list is a bulk copy of personal data: it needs ``Perm.DATA_EXPORT`
 and is audited as EXPORT with the query, the filters and the number of rows.
 """
 
-import csv
-import io
-import tempfile
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mehvar.core import spreadsheets
 from mehvar.core.audit import audit_record
 from mehvar.core.jalali import format_date
 from mehvar.core.models import AuditEntry, Membership
@@ -32,8 +30,7 @@ from mehvar.customers.search import FILTER_KEYS, customer_search
 
 CHUNK = 1000
 LIST_KEYS = frozenset({"lifecycle", "tags_any", "tags_all", "consent"})
-FORMATS = ("csv", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = spreadsheets.FORMATS
 
 
 def filters_from_query(query: QueryDict | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -56,9 +53,7 @@ def filters_from_query(query: QueryDict | Mapping[str, Any]) -> tuple[str, dict[
     return q, filters
 
 
-def _safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+_safe = spreadsheets.cell
 
 
 def _columns(custom_fields: list[CustomField]) -> list[str]:
@@ -169,34 +164,10 @@ def customers_export(
 
 
 def csv_chunks(export: Export) -> Iterator[bytes]:
-    """The CSV file in pieces: a UTF-8 byte-order mark, the header, then about a thousand rows a piece."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(export.header())
-    yield "\ufeff".encode() + buffer.getvalue().encode()
-    buffer.seek(0)
-    buffer.truncate()
-    for n, row in enumerate(export.rows(), start=1):
-        writer.writerow(row)
-        if n % CHUNK == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode()
+    """The CSV file in pieces (``core.spreadsheets.csv_chunks``)."""
+    return spreadsheets.csv_chunks(export.header(), export.rows())
 
 
 def write_xlsx(export: Export) -> IO[bytes]:
-    """The XLSX file written to a temporary file (deleted when closed), positioned at its start."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Customers"))
-    sheet.sheet_view.rightToLeft = translation.get_language_bidi()
-    sheet.append(export.header())
-    for row in export.rows():
-        sheet.append(row)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes (and deletes) it
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+    """The XLSX file in a temporary file, positioned at its start (``core.spreadsheets.xlsx_file``)."""
+    return spreadsheets.xlsx_file(export.header(), export.rows(), sheet=_("Customers"))

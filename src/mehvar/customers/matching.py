@@ -175,11 +175,6 @@ def refresh_contacts(customer: Customer, identities: Sequence[Identity]) -> list
 # --- Lookup -----------------------------------------------------------------------------------------------
 
 
-def _lookup(workspace: Workspace, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """(kind, value) → customer id for every known identity among ``pairs``: one or two queries."""
-    return _lookup_rows(workspace, pairs)[0]
-
-
 def _identity_rows(workspace: Workspace, by_kind: dict[str, set[str]]) -> Iterable[tuple[str, str, int]]:
     """(kind, value, customer id) of the Identity rows with these values. On PostgreSQL one query with an
     array per kind (Django's ``__in`` prepares each of a thousand values in Python, slowly)."""
@@ -202,15 +197,18 @@ def _identity_rows(workspace: Workspace, by_kind: dict[str, set[str]]) -> Iterab
 
 
 def _lookup_rows(
-    workspace: Workspace, pairs: Iterable[tuple[str, str]]
+    workspace: Workspace, pairs: Iterable[tuple[str, str]], *, no_rows: bool = False
 ) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
-    """As :func:`_lookup`, and the pairs found as Identity rows (the others were primary contacts)."""
+    """(kind, value) → customer id for every known identity among ``pairs`` (one or two queries), and the
+    pairs found as Identity rows (the others were primary contacts). ``no_rows``: the caller knows none of
+    them is an Identity row (only primary contacts are looked up)."""
     by_kind: dict[str, set[str]] = {}
     for kind, value in pairs:
         by_kind.setdefault(kind, set()).add(value)
     if not by_kind:
         return {}, set()
-    found = {(kind, value): customer_id for kind, value, customer_id in _identity_rows(workspace, by_kind)}
+    rows = () if no_rows else _identity_rows(workspace, by_kind)
+    found = {(kind, value): customer_id for kind, value, customer_id in rows}
     rows = set(found)
     # Customers stored before they had identity rows are found by their primary phone or e-mail.
     phones = {v for v in by_kind.get(IdentityKind.PHONE, ()) if (IdentityKind.PHONE, v) not in found}
@@ -286,10 +284,30 @@ def customer_resolve(
     if not normalized:
         raise ValidationError({"identities": _("Give at least one phone, e-mail or other identifier.")})
     fields = _fields(defaults)
+    pairs = [(k, v) for k, v, _w in normalized]
     for attempt in range(2):
+        if len(pairs) == 1:  # the usual case (one sender): the customer and their identity in one read
+            kind, value = pairs[0]
+            known = Customer.objects.filter(
+                workspace=workspace,
+                identities__workspace=workspace,
+                identities__kind=kind,
+                identities__value=value,
+            ).first()
+            if known is not None:  # stored as theirs: nothing to write
+                return ResolveResult(customer=known, created=False)
+        found, in_rows = _lookup_rows(workspace, pairs, no_rows=len(pairs) == 1)
+        owners = list(dict.fromkeys(found[pair] for pair in pairs if pair in found))
+        if not owners and not create:
+            return None
+        if len(owners) == 1 and all(pair in in_rows for pair in pairs):
+            # Every identity is stored, as one customer's: nothing to write, so no savepoint either.
+            return ResolveResult(
+                customer=Customer.objects.get(workspace=workspace, pk=owners[0]), created=False
+            )
         try:
             with transaction.atomic():
-                return _resolve_once(workspace, normalized, fields, create, acting, via)
+                return _resolve_once(workspace, normalized, fields, create, acting, via, found, in_rows)
         except IntegrityError:
             if attempt:  # a second collision is not a race any more
                 raise
@@ -303,15 +321,20 @@ def _resolve_once(
     create: bool,
     acting: Membership | None,
     via: str,
+    found: dict[tuple[str, str], int],
+    in_rows: set[tuple[str, str]],
 ) -> ResolveResult | None:
-    found = _lookup(workspace, [(k, v) for k, v, _w in normalized])
     owners = list(dict.fromkeys(found[(k, v)] for k, v, _w in normalized if (k, v) in found))
     created = False
     actor = acting.user if acting is not None else None
     if owners:
         customer = Customer.objects.get(workspace=workspace, pk=owners[0])
     elif create:
-        customer = Customer.objects.create(workspace=workspace, **fields)
+        # Every identity is new: the contacts and search text are filled before the row is written, so
+        # that it is written once.
+        customer = Customer(workspace=workspace, **fields)
+        refresh_contacts(customer, [_Pair(kind=k, value=v) for k, v, _w in normalized])
+        customer.save(force_insert=True)
         created = True
     else:
         return None
@@ -321,15 +344,17 @@ def _resolve_once(
         for k, v, w in normalized
         if (k, v) not in found
     ]
-    # A primary phone/e-mail found without an Identity row gets one now.
-    known_rows = set(
-        Identity.objects.filter(workspace=workspace, customer=customer).values_list("kind", "value")
-    )
-    new += [
-        Identity(workspace=workspace, customer=customer, kind=k, value=v, written_as=w)
-        for k, v, w in normalized
-        if (k, v) in existing and (k, v) not in known_rows
-    ]
+    # A primary phone/e-mail found without an Identity row gets one now. (The pairs found as Identity rows
+    # need no second look: (workspace, kind, value) is unique.)
+    if any((k, v) in existing and (k, v) not in in_rows for k, v, _w in normalized):
+        known_rows = set(
+            Identity.objects.filter(workspace=workspace, customer=customer).values_list("kind", "value")
+        )
+        new += [
+            Identity(workspace=workspace, customer=customer, kind=k, value=v, written_as=w)
+            for k, v, w in normalized
+            if (k, v) in existing and (k, v) not in known_rows
+        ]
     if new:
         Identity.objects.bulk_create(new)
     others: dict[int, list[tuple[str, str]]] = {}
@@ -338,11 +363,12 @@ def _resolve_once(
             others.setdefault(owner, []).append((k, v))
     if others:
         _suggest_conflicts(workspace, customer.pk, others)
-    if new or created:
+    if new and not created:
         all_identities = list(Identity.objects.filter(workspace=workspace, customer=customer).order_by("pk"))
         changed = refresh_contacts(customer, all_identities)
         if changed:
             customer.save(update_fields=[*changed, "updated_at"])
+    if new or created:
         audit_record(
             workspace=workspace,
             actor=actor,

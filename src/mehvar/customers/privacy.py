@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from mehvar.core.audit import audit_record
 from mehvar.core.models import AuditEntry, Membership
 from mehvar.core.roles import Perm
+from mehvar.customers.erasers import erasers_run
 from mehvar.customers.models import (
     Activity,
     Consent,
@@ -187,6 +188,7 @@ def customer_erase(*, acting: Membership, customer: Customer, via: str = "web") 
             entry.object_label = f"#{entry.object_id}"
             entry.before, entry.after = _redact(entry.before), _redact(entry.after)
         AuditEntry.objects.bulk_update(entries, ["object_label", "before", "after"], batch_size=1000)
+        wiped_elsewhere = erasers_run(workspace=workspace, customer_ids=people)
         audit_record(
             workspace=workspace,
             actor=acting.user,
@@ -194,7 +196,12 @@ def customer_erase(*, acting: Membership, customer: Customer, via: str = "web") 
             object_type=Customer._meta.label_lower,
             object_id=str(customer.pk),
             object_label=f"#{customer.pk}",
-            after={"erased": True, "records": len(people), "activities_kept": len(activities)},
+            after={
+                "erased": True,
+                "records": len(people),
+                "activities_kept": len(activities),
+                "wiped": wiped_elsewhere,
+            },
             via=via,
         )
     customer.refresh_from_db()

@@ -108,11 +108,12 @@ def _touch_customers(moments: Mapping[int, tuple[dt.datetime | None, dt.datetime
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Lock the rows in id order first: concurrent ingests touching the same customers then wait
-            # for each other instead of deadlocking.
-            cursor.execute(
-                f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE",
-                [sorted(ids)],
-            )
+            # for each other instead of deadlocking. One row needs no order: the UPDATE locks it.
+            if len(ids) > 1:
+                cursor.execute(
+                    f"SELECT id FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE",
+                    [sorted(ids)],
+                )
             cursor.execute(
                 f"UPDATE {table} AS c SET "
                 "last_contact_at = GREATEST(c.last_contact_at, v.latest), "
@@ -145,6 +146,39 @@ def _record_target(record: Model | None) -> tuple[ContentType | None, str]:
     return ContentType.objects.get_for_model(record), str(record.pk)
 
 
+def _insert_unless_stored(activity: Activity) -> bool:
+    """Store ``activity`` unless its (workspace, source, external_id) is stored already: one statement,
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL, SQLite 3.35+), which needs neither a
+    look first nor a savepoint to survive a lost race. True with the id set; False when it was stored."""
+    if not (
+        connection.features.supports_ignore_conflicts and connection.features.can_return_columns_from_insert
+    ):
+        try:
+            with transaction.atomic():
+                activity.save(force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+    ops = connection.ops
+    fields = [field for field in Activity._meta.concrete_fields if not field.primary_key]
+    params = [field.get_db_prep_save(field.pre_save(activity, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ops.quote_name(Activity._meta.db_table)} "
+            f"({', '.join(ops.quote_name(field.column) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(params))}) ON CONFLICT DO NOTHING "
+            f"RETURNING {ops.quote_name(Activity._meta.pk.column)}",
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    activity.pk = row[0]
+    activity._state.adding = False
+    activity._state.db = connection.alias
+    return True
+
+
 def activity_record(
     *,
     workspace: Workspace,
@@ -162,51 +196,93 @@ def activity_record(
     """Append one activity to ``customer``'s timeline and return it.
 
     With an ``external_id`` it is idempotent: the same (source, external_id) returns the activity already
-    stored. Contact kinds (message, call) move the customer's last contact; any activity older than the
-    customer's first-seen moment moves that back.
+    stored (and touches nothing). Contact kinds (message, call) move the customer's last contact; any
+    activity older than the customer's first-seen moment moves that back.
     """
     if customer.workspace_id != workspace.pk:
         raise ValidationError({"customer": _("This customer is not in this workspace.")})
-    activity_kind = kind_of(kind)
-    if activity_kind is None:
-        raise ValidationError({"kind": ValidationError(_unknown_kind(kind), code="unknown_kind")})
-    if occurred_at.tzinfo is None:
-        raise ValueError("occurred_at must be timezone-aware")
-    if external_id:
-        existing = Activity.objects.filter(
-            workspace=workspace, source=source, external_id=external_id
-        ).first()
-        if existing is not None:
-            return existing
+    activity_kind = _checked_kind(kind, occurred_at)
     record_type, record_id = _record_target(record)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                activity = Activity.objects.create(
-                    workspace=workspace,
-                    customer=customer,
-                    kind=kind,
-                    channel=channel,
-                    occurred_at=occurred_at,
-                    summary=summary[:500],
-                    data=data or {},
-                    source=source,
-                    external_id=external_id,
-                    actor=actor,
-                    record_type=record_type,
-                    record_id=record_id,
-                )
-        except IntegrityError:
-            if not external_id:
-                raise
-            # Another request stored the same (source, external_id) meanwhile: that one stands.
-            return Activity.objects.get(workspace=workspace, source=source, external_id=external_id)
+    activity = Activity(
+        workspace=workspace,
+        customer=customer,
+        kind=kind,
+        channel=channel,
+        occurred_at=occurred_at,
+        summary=summary[:500],
+        data=data or {},
+        source=source,
+        external_id=external_id,
+        actor=actor,
+        record_type=record_type,
+        record_id=record_id,
+    )
+    # One transaction for the row and the customer's moments; inside the caller's transaction no savepoint
+    # of its own (an error here fails the caller's work anyway).
+    with transaction.atomic(savepoint=False):
+        if external_id:
+            if not _insert_unless_stored(activity):
+                # Stored before, or by another request meanwhile: that one stands.
+                return Activity.objects.get(workspace=workspace, source=source, external_id=external_id)
+        else:
+            activity.save(force_insert=True)
         _touch_customers({customer.pk: (occurred_at if activity_kind.contact else None, occurred_at)})
     if activity_kind.contact and (customer.last_contact_at is None or customer.last_contact_at < occurred_at):
         customer.last_contact_at = occurred_at
     if occurred_at < customer.first_seen_at:
         customer.first_seen_at = occurred_at
     return activity
+
+
+def _checked_kind(kind: str, occurred_at: dt.datetime) -> Any:
+    """The registered kind, or a validation error naming ``kind``; ``occurred_at`` must be aware."""
+    activity_kind = kind_of(kind)
+    if activity_kind is None:
+        raise ValidationError({"kind": ValidationError(_unknown_kind(kind), code="unknown_kind")})
+    if occurred_at.tzinfo is None:
+        raise ValueError("occurred_at must be timezone-aware")
+    return activity_kind
+
+
+def activity_insert(
+    *,
+    workspace_id: int,
+    customer_id: int,
+    kind: str,
+    occurred_at: dt.datetime,
+    summary: str = "",
+    channel: str = "",
+    data: dict[str, Any] | None = None,
+    source: str,
+    external_id: str,
+    record: Model | None = None,
+) -> bool:
+    """``activity_record`` for a caller that holds the ids, not the loaded rows (a survey answer, hundreds a
+    second): the same row, idempotent by (source, external_id), and the same customer moments, without
+    reading the customer or the workspace. The caller vouches that the customer is in the workspace (both
+    ids come from one of its own rows). True when stored now; False when it was stored already."""
+    activity_kind = _checked_kind(kind, occurred_at)
+    if not (source and external_id):
+        raise ValueError("activity_insert needs a source and an external id")
+    record_type, record_id = _record_target(record)
+    activity = Activity(
+        workspace_id=workspace_id,
+        customer_id=customer_id,
+        kind=kind,
+        channel=channel,
+        occurred_at=occurred_at,
+        summary=summary[:500],
+        data=data or {},
+        source=source,
+        external_id=external_id,
+        record_type=record_type,
+        record_id=record_id,
+    )
+    with transaction.atomic(savepoint=False):
+        if not _insert_unless_stored(activity):
+            return False
+        _touch_customers({customer_id: (occurred_at if activity_kind.contact else None, occurred_at)})
+    return True
 
 
 # --- Ingesting many ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from mehvar.core.audit import audit_record, snapshot
 from mehvar.core.models import AuditEntry, Membership, Workspace
 from mehvar.core.roles import Role
 from mehvar.core.services import workspace_create
+from mehvar.demo import surveys as _surveys  # noqa: F401  (registers the "surveys" demo step)
 from mehvar.demo.generator import (
     DEMO_PASSWORD,
     DEMO_STAFF,

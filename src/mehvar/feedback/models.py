@@ -70,3 +70,82 @@ class WorkspaceModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workspace} ({self.trained_at})"
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    NEUTRAL = "neutral", _("Neutral")
+    POSITIVE = "positive", _("Positive")
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", _("Low urgency")
+    NORMAL = "normal", _("Normal urgency")
+    HIGH = "high", _("High urgency")
+
+
+class Reading(models.Model):
+    """What ``feedback_analyze`` said about one text (abstract: the fields a reading adds to its row)."""
+
+    sentiment = models.CharField(_("sentiment"), max_length=10, choices=Sentiment.choices)
+    score = models.FloatField(_("score"), help_text="-1 … 1: P(positive) − P(negative)")
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    abusive = models.BooleanField(_("abusive"), default=False)
+    model = models.CharField(max_length=10, help_text="workspace, base or rules: which model answered")
+
+    class Meta:
+        abstract = True
+
+
+class MessageReading(Reading):
+    """The analysis of one inbound customer message, written by a periodic task off the inbox's hot path
+    (``readings.message_readings_run``). One per message; ``created_at`` is when it was read."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    message = models.OneToOneField(
+        "conversations.Message", on_delete=models.CASCADE, related_name="feedback_reading"
+    )
+    created_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message reading")
+        verbose_name_plural = _("message readings")
+        indexes = [models.Index(fields=["workspace", "-created_at", "-id"], name="feedback_reading_ws_new")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.sentiment}"
+
+
+class Review(Reading):
+    """A customer review imported from a marketplace or a map (``POST /api/v1/feedback/reviews/bulk``),
+    stored once per (source, external id) and analysed when imported. ``customer`` comes from the item's
+    identities through Customer 360 matching; a review without identities has none."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("source"), max_length=20, help_text="digikala, snappfood, google…")
+    external_id = models.CharField(_("external id"), max_length=100)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rating = models.SmallIntegerField(_("rating"), null=True, blank=True)
+    rating_max = models.SmallIntegerField(_("highest rating"), null=True, blank=True)
+    text = models.TextField(_("text"))
+    written_at = models.DateTimeField(_("written at"))
+    created_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source", "external_id"], name="feedback_review_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "-written_at", "-id"], name="feedback_review_ws_new"),
+            models.Index(fields=["workspace", "customer"], name="feedback_review_ws_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"

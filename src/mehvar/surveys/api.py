@@ -1,4 +1,5 @@
-"""API of surveys: surveys (list, create, read), a survey's invitations (list, send by hand) and responses.
+"""API of surveys: surveys (list, create, read, change), a survey's invitations (list, send by hand) and
+responses (list, import historic ones).
 
 Thin handlers: check the permission, look the survey up inside the token's workspace (404 otherwise), call one
 service or selector. Services raise ValidationError (422, naming the field) and PermissionDenied (403).
@@ -6,7 +7,7 @@ service or selector. Services raise ValidationError (422, naming the field) and 
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -19,11 +20,20 @@ from mehvar.core.models import Workspace
 from mehvar.core.roles import Perm
 from mehvar.core.tenancy import get_in_workspace
 from mehvar.customers.models import Customer
-from mehvar.surveys import authoring
+from mehvar.surveys import authoring, imports
 from mehvar.surveys.eligibility import SurveySkipped
 from mehvar.surveys.invitations import invitation_create
-from mehvar.surveys.models import Answer, Invitation, Origin, Question, Response, Survey
-from mehvar.surveys.schemas import InvitationIn, InvitationOut, ResponseOut, SurveyIn, SurveyOut
+from mehvar.surveys.models import Answer, Invitation, Origin, Question, Response, Survey, SurveyKind
+from mehvar.surveys.schemas import (
+    InvitationIn,
+    InvitationOut,
+    ResponseOut,
+    ResponsesImportIn,
+    ResponsesImportOut,
+    SurveyIn,
+    SurveyOut,
+    SurveyPatchIn,
+)
 
 router = Router()
 SURVEYS = "نظرسنجی‌ها"
@@ -80,6 +90,40 @@ def survey_detail(request: HttpRequest, survey_id: ObjectId) -> Any:
     return _survey(request, survey_id)
 
 
+@router.patch(
+    "/surveys/{survey_id}",
+    response={200: SurveyOut, **error_responses(403, 404, 422)},
+    tags=[SURVEYS],
+    summary="تغییر یک نظرسنجی",
+    description="فقط فیلدهای فرستاده‌شده تغییر می‌کنند: عنوان‌ها، مقدمه‌ها، `active`، `trigger`، `delay_days`، "
+    "`throttle_days` و `anonymous` (این یکی فقط تا وقتی کسی پاسخ نداده). پرسش‌ها اینجا تغییر نمی‌کنند. "
+    "خطای ۴۲۲ نام فیلد را می‌گوید، مثلاً «عنوان (فارسی): عنوانی بنویسید.»",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "turn_on": {
+                            "summary": "روشن کردن و تغییر عنوان",
+                            "value": {"title_fa": "نظر شما دربارهٔ پشتیبانی ما", "active": True},
+                        },
+                        "relationship": {
+                            "summary": "نظرسنجی دوره‌ای هر ۹۰ روز",
+                            "value": {"trigger": "relationship", "delay_days": 90},
+                        },
+                    }
+                }
+            }
+        }
+    },
+)
+def survey_change(request: HttpRequest, survey_id: ObjectId, payload: SurveyPatchIn) -> Any:
+    acting = require(request, Perm.SURVEYS_MANAGE)
+    survey = _survey(request, survey_id)
+    authoring.survey_update(acting=acting, survey=survey, via="api", **payload.changes())
+    return _survey(request, survey_id)
+
+
 @router.get(
     "/surveys/{survey_id}/invitations",
     response={200: list[InvitationOut], **error_responses(403, 404, 422)},
@@ -132,6 +176,71 @@ def invitation_send(request: HttpRequest, survey_id: ObjectId, payload: Invitati
 def response_list(request: HttpRequest, survey_id: ObjectId) -> Any:
     require(request, Perm.REPORTS_VIEW)
     survey = _survey(request, survey_id)
+    if survey.kind == SurveyKind.ENPS:
+        # staff answers are shown only in aggregate, above the minimum group (docs/enps.md), never one by one
+        raise PermissionDenied
     return Response.objects.filter(workspace_id=survey.workspace_id, survey=survey).prefetch_related(
         Prefetch("answers", queryset=Answer.objects.order_by("question__position", "question_id"))
     )
+
+
+@router.post(
+    "/surveys/{survey_id}/responses/import",
+    response={200: ResponsesImportOut, **error_responses(403, 404, 422)},
+    tags=[SURVEYS],
+    summary="ورود پاسخ‌های قدیمی (تا ۱۰۰۰ مورد)",
+    description="همه یا هیچ: اگر حتی یک مورد نادرست باشد چیزی ذخیره نمی‌شود و خطای ۴۲۲ همهٔ موردهای نادرست "
+    "را با شماره و فیلدشان می‌گوید (`items.3.answered_at`، `items.5.answers.0.value`). `external_id` در هر "
+    "نظرسنجی یک بار ذخیره می‌شود؛ دوباره فرستادنش چیزی تازه نمی‌نویسد و «موجود» گزارش می‌شود. تاریخ شمسی "
+    "(`۱۴۰۳/۰۷/۱۵ ۱۰:۳۰` به وقت تهران) یا ISO. مشتری با `customer_id` یا با `identities` پیدا یا ساخته "
+    "می‌شود؛ نظرسنجی بی‌نام مشتری نمی‌گیرد. برای پاسخ‌های قدیمی دعوت‌نامه و کار پیگیری ساخته نمی‌شود. "
+    "سرآیند `Idempotency-Key` هم پذیرفته است.",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "nps": {
+                            "summary": "دو پاسخ NPS از سامانهٔ قبلی",
+                            "value": {
+                                "items": [
+                                    {
+                                        "external_id": "old-crm-1403-0042",
+                                        "answered_at": "۱۴۰۳/۰۷/۱۵ ۱۰:۳۰",
+                                        "identities": [{"kind": "phone", "value": "۰۹۱۲ ۳۴۵ ۶۷۸۹"}],
+                                        "channel": "sms",
+                                        "answers": [
+                                            {"position": 0, "value": 9},
+                                            {"position": 2, "text": "پشتیبانی خیلی سریع جواب داد"},
+                                        ],
+                                    },
+                                    {
+                                        "external_id": "old-crm-1403-0043",
+                                        "answered_at": "2024-10-07T08:15:00Z",
+                                        "customer_id": 42,
+                                        "answers": [
+                                            {"position": 0, "value": "۳"},
+                                            {"position": 1, "text": "بسته دیر رسید"},
+                                        ],
+                                    },
+                                ]
+                            },
+                        }
+                    }
+                }
+            }
+        }
+    },
+)
+def response_import(request: HttpRequest, survey_id: ObjectId, payload: ResponsesImportIn) -> Any:
+    acting = require(request, Perm.SURVEYS_MANAGE)
+    survey = _survey(request, survey_id)
+    result = imports.responses_import(acting=acting, survey=survey, items=payload.service_items(), via="api")
+    return {
+        "created": result.created_count,
+        "existing": result.existing_count,
+        "items": [
+            {"index": i.index, "id": i.response_id, "customer_id": i.customer_id, "created": i.created}
+            for i in result.items
+        ],
+    }

@@ -14,6 +14,7 @@ class SurveysConfig(AppConfig):
 
         register(NavItem("surveys:list", _("Surveys"), Perm.SURVEYS_MANAGE, icon="chart", order=40))
         register(NavItem("surveys:recovery", _("Recovery tasks"), Perm.RECOVERY_WORK, icon="alert", order=15))
+        register(NavItem("surveys:reports", _("Survey reports"), Perm.REPORTS_VIEW, icon="chart", order=41))
         # The customers app already declares "survey_response"; registering it here keeps the label and icon
         # next to the code that writes it. "survey_recovery" marks a closed loop on the timeline.
         register_kind("survey_response", _("Survey response"), "star")
@@ -22,14 +23,21 @@ class SurveysConfig(AppConfig):
 
     @staticmethod
     def _register_customer_links() -> None:
-        """Invitations, responses and recovery tasks follow a customer merge (and its undo)."""
-        from mehvar.customers import merge_movers
-        from mehvar.surveys import customer_links
+        """Invitations, responses and recovery tasks follow a customer merge (and its undo); the Customer 360
+        page shows the customer's feedback (panel slot "surveys")."""
+        from mehvar.customers import erasers, merge_movers, panels
+        from mehvar.surveys import customer_links, customer_panel
 
+        erasers.register("surveys", customer_links.survey_rows_erase)
         merge_movers.register(
             merge_movers.MergeMover(
                 "surveys",
                 move=customer_links.survey_rows_move,
                 move_back=customer_links.survey_rows_move_back,
+            )
+        )
+        panels.register(
+            panels.CustomerPanel(
+                "surveys", "surveys/customer/_feedback_panel.html", customer_panel.feedback_panel
             )
         )

@@ -11,6 +11,7 @@
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -57,18 +58,32 @@ def _analyzer() -> Callable[..., Sequence[Any]] | None:
     return feedback_analyze
 
 
-def sentiments(texts: list[str], *, workspace: Any) -> list[tuple[str, float] | None]:
-    """(sentiment, score) per text from the feedback engine; None where it cannot say (not installed, or
-    it failed: a comment is never lost because the analysis broke)."""
+@dataclass(frozen=True)
+class Reading:
+    """What the feedback engine read in one comment."""
+
+    sentiment: str  # negative / neutral / positive
+    score: float  # −1 … 1
+    topics: list[str] = field(default_factory=list)
+
+
+def readings(texts: list[str], *, workspace: Any) -> list[Reading | None]:
+    """The engine's reading per text; None where it cannot say (not installed, or it failed: a comment is
+    never lost because the analysis broke)."""
     analyze = _analyzer()
     if analyze is None or not texts:
         return [None] * len(texts)
     try:
         results = analyze(texts=texts, workspace=workspace)
-        return [(str(r.sentiment), float(r.score)) for r in results]
+        return [Reading(str(r.sentiment), float(r.score), [str(t) for t in r.topics]) for r in results]
     except Exception:
         logger.exception("feedback analysis failed; comments stored without sentiment")
         return [None] * len(texts)
+
+
+def sentiments(texts: list[str], *, workspace: Any) -> list[tuple[str, float] | None]:
+    """(sentiment, score) per text, or None (see ``readings``)."""
+    return [None if r is None else (r.sentiment, r.score) for r in readings(texts, workspace=workspace)]
 
 
 def is_negative(sentiment: str, score: float | None) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from mehvar.surveys import views_public
+from mehvar.surveys import views_public, views_pulse
 
 app_name = "survey_public"
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
         views_public.one_tap,
         name="one_tap",
     ),
+    # eNPS pulses: a member's anonymous survey (views_pulse.py, docs/enps.md).
+    path("p/<str:key>/", views_pulse.pulse_page, name="pulse"),
+    path("p/<str:key>/thanks/", views_pulse.pulse_thanks, name="pulse_thanks"),
+    path("p/<str:key>/follow-ups/<int:question_id>/", views_pulse.pulse_follow_ups, name="pulse_follow_ups"),
 ]

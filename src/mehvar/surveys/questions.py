@@ -2,6 +2,7 @@
 removing them. Errors are ``ValidationError({field: message})``; each message names the question's field in
 the active language (Persian unless the member chose English)."""
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -248,8 +249,40 @@ def questions_of(survey: Survey) -> list[Question]:
     )
 
 
+# The public pages' copy of each survey's questions, per process: (survey id, updated_at) → questions.
+# Every change to a survey's questions goes through this module and moves ``Survey.updated_at`` (``_touch``),
+# which every request reads afresh with the invitation, so another process's copy is never used after a
+# change; this process's copies of the survey are dropped at once (``_forget``), which also covers two
+# changes within one clock tick and ids used again (SQLite tests). Bounded: the oldest entry goes first.
+_CACHE: dict[tuple[int, Any], list[Question]] = {}
+_CACHE_LOCK = threading.Lock()  # requests run in threads: one writer at a time (a read needs no lock)
+CACHE_MAX = 512
+
+
+def questions_cached(survey: Survey) -> list[Question]:
+    """``questions_of(survey)``, read once per process until the survey's ``updated_at`` changes (the
+    customer's pages ask for them on every request). The instances are shared: read them, never change
+    them; the list is the caller's own."""
+    key = (survey.pk, survey.updated_at)
+    found = _CACHE.get(key)
+    if found is None:
+        found = questions_of(survey)
+        with _CACHE_LOCK:
+            while len(_CACHE) >= CACHE_MAX:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = found
+    return list(found)
+
+
+def _forget(survey_id: int) -> None:
+    with _CACHE_LOCK:
+        for key in [key for key in _CACHE if key[0] == survey_id]:
+            del _CACHE[key]
+
+
 def questions_store(survey: Survey, specs: Sequence[QuestionSpec], *, start: int = 0) -> list[Question]:
     """Store checked specs in order after ``start``; conditions on earlier specs become foreign keys."""
+    _forget(survey.pk)
     stored: list[Question] = []
     for offset, spec in enumerate(specs):
         source = spec.show_if_source
@@ -370,4 +403,6 @@ def question_move(*, acting: Membership, question: Question, up: bool, via: str 
 
 
 def _touch(survey: Survey) -> None:
+    """Mark the survey changed: the public pages' copies of its questions (``questions_cached``) expire."""
+    _forget(survey.pk)
     Survey.objects.filter(pk=survey.pk, workspace_id=survey.workspace_id).update(updated_at=timezone.now())

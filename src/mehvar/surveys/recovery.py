@@ -43,6 +43,7 @@ from mehvar.surveys.models import (
     RecoveryTask,
     Response,
     SurveyKind,
+    SurveySettings,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,14 +79,20 @@ def _may_recover(member: Membership | None) -> bool:
     return member is not None and role_has(member.role, Perm.RECOVERY_WORK)
 
 
-def _owner(response: Response, customer: Customer) -> tuple[Membership | None, object | None, str]:
-    agent = Membership.objects.filter(pk=response.agent_id, workspace_id=response.workspace_id).first()
+def _member(pk: int | None, workspace_id: int) -> Membership | None:
+    return None if pk is None else Membership.objects.filter(pk=pk, workspace_id=workspace_id).first()
+
+
+def _owner(
+    response: Response, customer: Customer, settings: SurveySettings
+) -> tuple[Membership | None, object | None, str]:
+    agent = _member(response.agent_id, response.workspace_id)
     if _may_recover(agent):
         return agent, None, OwnerReason.AGENT
-    manager = Membership.objects.filter(pk=customer.owner_id, workspace_id=response.workspace_id).first()
+    manager = _member(customer.owner_id, response.workspace_id)
     if _may_recover(manager):
         return manager, None, OwnerReason.ACCOUNT_MANAGER
-    team = survey_settings(customer.workspace).recovery_team
+    team = settings.recovery_team
     if team is not None:
         return None, team, OwnerReason.TEAM
     return None, None, OwnerReason.NOBODY
@@ -103,9 +110,13 @@ def _apology(response: Response, customer: Customer) -> str:
         .order_by("pk")
         .first()
     )
-    conversation = Conversation.objects.filter(
-        pk=response.conversation_id, workspace_id=response.workspace_id
-    ).first()
+    conversation = (
+        None
+        if response.conversation_id is None
+        else Conversation.objects.filter(
+            pk=response.conversation_id, workspace_id=response.workspace_id
+        ).first()
+    )
     if template is not None and conversation is not None:
         from mehvar.conversations.templating import render_reply
 
@@ -133,15 +144,22 @@ def recovery_consider(
     answers: Mapping[int, Answer],
     questions: list[Question],
     now: dt.datetime,
+    new: bool = False,
 ) -> RecoveryTask | None:
-    """Open the response's recovery task when its answers call for one (or add a late comment to it)."""
+    """Open the response's recovery task when its answers call for one (or add a late comment to it).
+    ``new``: the response was created in this transaction under its invitation's lock (responses.py), so it
+    has no task yet and none can be opened beside this one: no look first, no savepoint."""
     if response.customer_id is None:
         return None
     found = _reason(response, answers, questions)
     if found is None:
         return None
     reason, score, comment = found
-    existing = RecoveryTask.objects.filter(workspace_id=response.workspace_id, response=response).first()
+    existing = (
+        None
+        if new
+        else RecoveryTask.objects.filter(workspace_id=response.workspace_id, response=response).first()
+    )
     if existing is not None:
         if comment and existing.comment != comment:
             RecoveryTask.objects.filter(pk=existing.pk, workspace_id=existing.workspace_id).update(
@@ -152,30 +170,33 @@ def recovery_consider(
     customer = Customer.objects.select_related("workspace").get(
         pk=response.customer_id, workspace_id=response.workspace_id
     )
-    owner, team, owner_reason = _owner(response, customer)
     settings = survey_settings(customer.workspace)
+    owner, team, owner_reason = _owner(response, customer, settings)
     due = calendar_for_workspace(customer.workspace).add_business_time(
         now, dt.timedelta(hours=settings.recovery_deadline_hours)
     )
-    with transaction.atomic():
-        task, created = RecoveryTask.objects.get_or_create(
-            workspace_id=response.workspace_id,
-            response=response,
-            defaults={
-                "survey_id": response.survey_id,
-                "customer": customer,
-                "conversation_id": response.conversation_id,
-                "reason": reason,
-                "score": score,
-                "comment": comment,
-                "owner": owner,
-                "team": team,
-                "owner_reason": owner_reason,
-                "apology": _apology(response, customer),
-                "created_at": now,
-                "due_at": due,
-            },
-        )
+    fields = {
+        "survey_id": response.survey_id,
+        "customer": customer,
+        "conversation_id": response.conversation_id,
+        "reason": reason,
+        "score": score,
+        "comment": comment,
+        "owner": owner,
+        "team": team,
+        "owner_reason": owner_reason,
+        "apology": _apology(response, customer),
+        "created_at": now,
+        "due_at": due,
+    }
+    if new:
+        task = RecoveryTask.objects.create(workspace_id=response.workspace_id, response=response, **fields)
+        created = True
+    else:
+        with transaction.atomic():
+            task, created = RecoveryTask.objects.get_or_create(
+                workspace_id=response.workspace_id, response=response, defaults=fields
+            )
     if created:
         _notify(task)
     return task

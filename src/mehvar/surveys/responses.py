@@ -2,7 +2,9 @@
 
 * One response per invitation (a unique constraint) and one answer per question per response (another):
   a link clicked twice, a form sent twice or two requests racing store one row each. The invitation row is
-  locked while answering, and the constraints catch what the lock cannot (SQLite, another process).
+  locked while answering (a first answer locks it with the UPDATE that marks it answered), and the rest is
+  decided on what was read under that lock, so no write can meet the constraints: they are the last line,
+  not a path (a violation would be an error, never a second row).
 * A one-tap answer is single-use per question: the second click shows what was recorded and changes nothing.
 * The whole form is stored once: a second submission finds ``submitted_at`` set and stores nothing.
 * Anonymous surveys store the form only (a one-tap link pre-fills it), and the response points at nothing
@@ -18,15 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mehvar.customers.models import Activity, Customer
-from mehvar.customers.timeline import activity_record
+from mehvar.customers.timeline import activity_insert
 from mehvar.surveys import comments, scales
-from mehvar.surveys.models import Answer, Invitation, Question, QuestionType, Response, SurveyKind
-from mehvar.surveys.questions import questions_of
+from mehvar.surveys.models import Answer, Invitation, Question, QuestionType, Response, Survey, SurveyKind
+from mehvar.surveys.questions import questions_cached
 
 SCORE_TYPES = (QuestionType.NPS, QuestionType.CSAT, QuestionType.CES)
 
@@ -39,6 +41,7 @@ class Parsed:
     flags: list[str] = field(default_factory=list)
     sentiment: str = ""
     sentiment_score: float | None = None
+    topics: list[str] = field(default_factory=list)
 
     @property
     def condition_value(self) -> Any:
@@ -80,7 +83,11 @@ def stored_answers(response: Response | None) -> dict[int, Answer]:
 
 
 def response_of(invitation: Invitation) -> Response | None:
-    return Response.objects.filter(workspace_id=invitation.workspace_id, invitation=invitation).first()
+    rows = Response.objects.filter(workspace_id=invitation.workspace_id, invitation=invitation)[:1]
+    response = next(iter(rows), None)  # one at most (a unique constraint): no ORDER BY
+    if response is not None:
+        response.survey = invitation.survey
+    return response
 
 
 def invitation_open(*, invitation: Invitation, now: dt.datetime | None = None) -> None:
@@ -94,59 +101,17 @@ def invitation_open(*, invitation: Invitation, now: dt.datetime | None = None) -
 
 
 def _lock(invitation: Invitation) -> None:
-    Invitation.objects.select_for_update().filter(
+    """Lock the invitation's row until the transaction ends, and read ``answered_at`` again under the lock:
+    the object may have been read before another request answered."""
+    rows = Invitation.objects.select_for_update().filter(
         pk=invitation.pk, workspace_id=invitation.workspace_id
-    ).first()
-
-
-def _response_for(invitation: Invitation, language: str, now: dt.datetime) -> Response:
-    """The invitation's one response, created on first use (the constraint makes a race find the winner)."""
-    existing = response_of(invitation)
-    if existing is not None:
-        existing.survey = invitation.survey
-        return existing
-    try:
-        with transaction.atomic():
-            return Response.objects.create(
-                workspace_id=invitation.workspace_id,
-                survey=invitation.survey,
-                invitation=invitation,
-                customer_id=invitation.customer_id,
-                conversation_id=invitation.conversation_id,
-                agent_id=invitation.agent_id,
-                channel_kind=invitation.channel.kind,
-                language=language,
-                created_at=now,
-            )
-    except IntegrityError:
-        return Response.objects.get(workspace_id=invitation.workspace_id, invitation=invitation)
-
-
-def _store(
-    response: Response, question: Question, parsed: Parsed, via: str, now: dt.datetime
-) -> Answer | None:
-    """One answer, or None when the question was answered already (never overwritten)."""
-    try:
-        with transaction.atomic():
-            return Answer.objects.create(
-                workspace_id=response.workspace_id,
-                response=response,
-                question=question,
-                value=parsed.value,
-                choices=parsed.choices,
-                text=parsed.text,
-                flags=parsed.flags,
-                sentiment=parsed.sentiment,
-                sentiment_score=parsed.sentiment_score,
-                via=via,
-                created_at=now,
-            )
-    except IntegrityError:
-        return None
+    )
+    invitation.answered_at = next(iter(rows.values_list("answered_at", flat=True)), None)
 
 
 def _mark_answered(invitation: Invitation, now: dt.datetime) -> bool:
-    """Claim the invitation as answered; False when it was already."""
+    """Claim the invitation as answered; False when it was already. Claimed, its row stays locked until
+    the transaction ends (the UPDATE's lock), so the claim is also the lock of a first answer."""
     done = Invitation.objects.filter(
         pk=invitation.pk, workspace_id=invitation.workspace_id, answered_at__isnull=True
     ).update(answered_at=now)
@@ -155,51 +120,117 @@ def _mark_answered(invitation: Invitation, now: dt.datetime) -> bool:
     return done == 1
 
 
+def _score(values: Mapping[int, int | None], questions: list[Question]) -> int | None:
+    """The response's score: the first NPS, CSAT or CES question (in order) answered with a number."""
+    for question in questions:
+        if question.type in SCORE_TYPES and values.get(question.pk) is not None:
+            return values[question.pk]
+    return None
+
+
+def _response_create(
+    invitation: Invitation,
+    *,
+    language: str,
+    now: dt.datetime,
+    score: int | None,
+    submitted_at: dt.datetime | None = None,
+) -> Response:
+    """The invitation's one response, with its score. Only under the invitation's lock, once it is known
+    that there is none (the invitation was not answered): nothing can conflict, so no savepoint."""
+    return Response.objects.create(
+        workspace_id=invitation.workspace_id,
+        survey=invitation.survey,
+        invitation=invitation,
+        customer_id=invitation.customer_id,
+        conversation_id=invitation.conversation_id,
+        agent_id=invitation.agent_id,
+        team_id=_team_of(invitation),
+        channel_kind=invitation.channel.kind,
+        language=language,
+        score=score,
+        created_at=now,
+        submitted_at=submitted_at,
+    )
+
+
+def _team_of(invitation: Invitation) -> int | None:
+    """The team that handled the interaction: the conversation's (for reports by team)."""
+    if invitation.conversation_id is None:
+        return None
+    from mehvar.conversations.models import Conversation
+
+    rows = Conversation.objects.filter(workspace_id=invitation.workspace_id, pk=invitation.conversation_id)
+    return rows.values_list("team_id", flat=True).first()
+
+
+def _answer(response: Response, question: Question, parsed: Parsed, via: str, now: dt.datetime) -> Answer:
+    return Answer(
+        workspace_id=response.workspace_id,
+        response=response,
+        question=question,
+        value=parsed.value,
+        choices=parsed.choices,
+        text=parsed.text,
+        flags=parsed.flags,
+        sentiment=parsed.sentiment,
+        sentiment_score=parsed.sentiment_score,
+        topics=parsed.topics,
+        via=via,
+        created_at=now,
+    )
+
+
 def _scored(response: Response, answers: Mapping[int, Answer], questions: list[Question]) -> None:
+    """Fill the score of a response that had none (an earlier answer was not a score)."""
     if response.score is not None:
         return
-    for question in questions:
-        answer = answers.get(question.pk)
-        if question.type in SCORE_TYPES and answer is not None and answer.value is not None:
-            response.score = answer.value
-            Response.objects.filter(pk=response.pk, workspace_id=response.workspace_id).update(
-                score=answer.value
-            )
-            return
+    score = _score({qid: a.value for qid, a in answers.items()}, questions)
+    if score is not None:
+        response.score = score
+        Response.objects.filter(pk=response.pk, workspace_id=response.workspace_id).update(score=score)
 
 
-def _summary(response: Response, answers: Mapping[int, Answer], questions: list[Question]) -> str:
-    survey = response.survey
+def timeline_summary(survey: Survey, score: int | None, texts: list[str]) -> str:
+    """What a response's timeline entry says: ``NPS 9 · the comment`` (live answers and imports alike)."""
     label = (
         survey.kind.upper()
         if survey.kind in (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
         else survey.title_fa
     )
-    parts = [f"{label} {response.score}" if response.score is not None else label]
-    parts += [answers[q.pk].text for q in questions if q.pk in answers and answers[q.pk].text]
+    parts = [f"{label} {score}" if score is not None else label]
+    parts += [text for text in texts if text]
     return " · ".join(parts)[:500]
 
 
+def _summary(response: Response, answers: Mapping[int, Answer], questions: list[Question]) -> str:
+    texts = [answers[q.pk].text for q in questions if q.pk in answers]
+    return timeline_summary(response.survey, response.score, texts)
+
+
 def _after(
-    response: Response, answers: Mapping[int, Answer], questions: list[Question], now: dt.datetime
+    response: Response,
+    answers: Mapping[int, Answer],
+    questions: list[Question],
+    now: dt.datetime,
+    *,
+    created: bool,
 ) -> None:
-    """Timeline, last NPS and the closed loop, for an identified response."""
-    _scored(response, answers, questions)
+    """Timeline, last NPS and the closed loop, for an identified response (``created``: by this request,
+    so that its timeline entry and recovery task cannot exist yet)."""
     if response.customer_id is None:
         return
-    customer = Customer.objects.select_related("workspace").get(
-        pk=response.customer_id, workspace_id=response.workspace_id
-    )
     summary = _summary(response, answers, questions)
     data = {"survey": response.survey_id, "kind": response.survey.kind, "score": response.score}
     external_id = f"response:{response.pk}"
-    updated = Activity.objects.filter(
-        workspace_id=response.workspace_id, source="surveys", external_id=external_id
-    ).update(summary=summary, data=data)
-    if not updated:
-        activity_record(
-            workspace=customer.workspace,
-            customer=customer,
+    if created or not (
+        Activity.objects.filter(
+            workspace_id=response.workspace_id, source="surveys", external_id=external_id
+        ).update(summary=summary, data=data)
+    ):
+        activity_insert(
+            workspace_id=response.workspace_id,
+            customer_id=response.customer_id,
             kind="survey_response",
             occurred_at=response.created_at,
             summary=summary,
@@ -210,12 +241,12 @@ def _after(
             record=response,
         )
     if response.survey.kind == SurveyKind.NPS and response.score is not None:
-        Customer.objects.filter(pk=customer.pk, workspace_id=customer.workspace_id).update(
+        Customer.objects.filter(pk=response.customer_id, workspace_id=response.workspace_id).update(
             last_nps=response.score
         )
     from mehvar.surveys.recovery import recovery_consider
 
-    recovery_consider(response=response, answers=answers, questions=questions, now=now)
+    recovery_consider(response=response, answers=answers, questions=questions, now=now, new=created)
 
 
 @dataclass
@@ -227,9 +258,15 @@ class TapOutcome:
 
 @transaction.atomic
 def answer_one_tap(
-    *, invitation: Invitation, question: Question, raw_value: str, now: dt.datetime | None = None
+    *,
+    invitation: Invitation,
+    question: Question,
+    raw_value: str,
+    now: dt.datetime | None = None,
+    questions: list[Question] | None = None,
 ) -> TapOutcome:
-    """Record the answer carried by a one-tap link (the signature was checked by the caller)."""
+    """Record the answer carried by a one-tap link (the signature was checked by the caller).
+    ``questions``: the survey's current questions, when the caller has them already."""
     now = now or timezone.now()
     if invitation.expires_at <= now:
         return TapOutcome("expired")
@@ -249,17 +286,28 @@ def answer_one_tap(
         return TapOutcome("invalid")
     if invitation.survey.anonymous:
         return TapOutcome("prefill", value=parsed.condition_value)
+    questions = questions if questions is not None else questions_cached(invitation.survey)
+    if invitation.answered_at is None and _mark_answered(invitation, now):
+        # The first answer: the claim holds the row, and an unanswered invitation has no response yet.
+        score = _score({question.pk: parsed.value}, questions)
+        response = _response_create(invitation, language=invitation.language, now=now, score=score)
+        answer = _answer(response, question, parsed, "link", now)
+        answer.save(force_insert=True)
+        _after(response, {question.pk: answer}, questions, now, created=True)
+        return TapOutcome("recorded", response, answer)
     _lock(invitation)
-    response = _response_for(invitation, invitation.language, now)
+    response = response_of(invitation)
+    created = response is None
+    if response is None:  # answered, yet without a response: not left by this module, but never a 500
+        response = _response_create(invitation, language=invitation.language, now=now, score=None)
     answers = stored_answers(response)
     if response.submitted_at is not None or question.pk in answers:
         return TapOutcome("already_answered", response, answers.get(question.pk))
-    answer = _store(response, question, parsed, "link", now)
-    if answer is None:
-        return TapOutcome("already_answered", response, stored_answers(response).get(question.pk))
+    answer = _answer(response, question, parsed, "link", now)
+    answer.save(force_insert=True)
     answers[question.pk] = answer
-    _mark_answered(invitation, now)
-    _after(response, answers, questions_of(invitation.survey), now)
+    _scored(response, answers, questions)
+    _after(response, answers, questions, now, created=created)
     return TapOutcome("recorded", response, answer)
 
 
@@ -311,28 +359,33 @@ def response_submit(
     shown: Collection[int],
     language: str = "",
     now: dt.datetime | None = None,
+    questions: list[Question] | None = None,
 ) -> SubmitOutcome:
     """Store the survey form once. ``data`` maps question ids to what was sent; ``shown`` are the questions
     the page displayed: when the answers make a follow-up apply that was not shown (no JavaScript), nothing
     is stored and the status is ``more``, so the page asks it first. Answers that fail raise
-    ValidationError keyed ``q<question id>``; answers given earlier by one tap are kept as they were."""
+    ValidationError keyed ``q<question id>``; answers given earlier by one tap are kept as they were.
+    ``questions``: the survey's current questions, when the caller has them already."""
     now = now or timezone.now()
     if invitation.expires_at <= now:
         return SubmitOutcome("expired")
     survey = invitation.survey
     language = language if language in ("fa", "en") else invitation.language
-    questions = questions_of(survey)
+    questions = questions if questions is not None else questions_cached(survey)
     _lock(invitation)
-    response = None if survey.anonymous else response_of(invitation)
-    if (response is not None and response.submitted_at is not None) or (
-        survey.anonymous and invitation.answered_at is not None
-    ):
+    answered = invitation.answered_at is not None
+    # Unanswered, the invitation has no response (every answer marks it answered in its own transaction).
+    response = None if survey.anonymous or not answered else response_of(invitation)
+    if (response is not None and response.submitted_at is not None) or (survey.anonymous and answered):
         return SubmitOutcome("duplicate", response)
     kept = stored_answers(response)
     parsed, given = _parse_form(questions, data, kept)
     missing = [q for q in applicable(questions, given) if q.pk not in shown and q.pk not in kept]
     if missing:
         return SubmitOutcome("more", None, given)
+    values: dict[int, int | None] = {qid: a.value for qid, a in kept.items()}
+    values.update({qid: p.value for qid, p in parsed.items()})
+    created = response is None
     if survey.anonymous:
         if not _mark_answered(invitation, now):
             return SubmitOutcome("duplicate")
@@ -342,32 +395,38 @@ def response_submit(
             workspace_id=invitation.workspace_id,
             survey=survey,
             language=language,
+            score=_score(values, questions),
             created_at=day,
             submitted_at=day,
         )
+    elif response is None:
+        response = _response_create(
+            invitation, language=language, now=now, score=_score(values, questions), submitted_at=now
+        )
+        if not answered:
+            _mark_answered(invitation, now)
     else:
-        response = response or _response_for(invitation, language, now)
+        # Under the lock nobody else can submit it; the condition keeps the rule visible all the same.
         claimed = Response.objects.filter(
             pk=response.pk, workspace_id=response.workspace_id, submitted_at__isnull=True
         ).update(submitted_at=now, language=language)
         if claimed != 1:
             return SubmitOutcome("duplicate", response)
         response.submitted_at, response.language = now, language
-        _mark_answered(invitation, now)
-    answers = dict(kept)
     texts = [p for p in parsed.values() if p.text]
-    for item, sentiment in zip(
-        texts, comments.sentiments([p.text for p in texts], workspace=invitation.workspace), strict=True
+    for item, reading in zip(
+        texts, comments.readings([p.text for p in texts], workspace=invitation.workspace), strict=True
     ):
-        if sentiment is not None:
-            item.sentiment, item.sentiment_score = sentiment
+        if reading is not None:
+            item.sentiment, item.sentiment_score = reading.sentiment, reading.score
+            item.topics = reading.topics
     by_id = {q.pk: q for q in questions}
-    for qid, item in parsed.items():
-        answer = _store(response, by_id[qid], item, "form", now)
-        if answer is not None:
-            answers[qid] = answer
-    if survey.anonymous:
+    # The stored answers were read under the lock and are not parsed again: none of these exists yet.
+    new = Answer.objects.bulk_create(
+        [_answer(response, by_id[qid], item, "form", now) for qid, item in parsed.items()]
+    )
+    answers = {**kept, **{answer.question_id: answer for answer in new}}
+    if not survey.anonymous:
         _scored(response, answers, questions)
-    else:
-        _after(response, answers, questions, now)
+        _after(response, answers, questions, now, created=created)
     return SubmitOutcome("stored", response, given)

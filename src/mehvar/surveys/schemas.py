@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict
 
 from mehvar.api.schemas import InputSchema
 from mehvar.surveys import links
@@ -134,8 +135,105 @@ class ResponseOut(Schema):
     score: int | None
     created_at: dt.datetime
     submitted_at: dt.datetime | None
+    external_id: str = Field(description="Its id in the system it was imported from; empty otherwise")
     answers: list[AnswerOut]
 
     @staticmethod
     def resolve_answers(obj: Any) -> list[Any]:
         return list(obj.answers.all())
+
+
+# --- Changing a survey ------------------------------------------------------------------------------------
+
+
+class SurveyPatchIn(InputSchema):
+    """The fields to change; those left out stay. Limits are checked by the service, whose messages name the
+    field. Questions are changed on the survey's page (or its question services), not here."""
+
+    title_fa: str = Field(
+        None, description="At most 200 characters; not empty", examples=["نظر شما دربارهٔ ما"]
+    )
+    title_en: str = Field(None, description="At most 200 characters")
+    intro_fa: str = Field(None, description="At most 1,000 characters", examples=["فقط یک دقیقه وقت می‌گیرد."])
+    intro_en: str = Field(None, description="At most 1,000 characters")
+    active: bool = Field(None, examples=[True])
+    anonymous: bool = Field(None, description="Can change only while nobody has answered")
+    trigger: str = Field(
+        None, description="manual, conversation_resolved, delivery, first_purchase, relationship"
+    )
+    delay_days: int | str = Field(
+        None, description="0 to 730 (a relationship survey: at least 7); Persian digits too", examples=[90]
+    )
+    throttle_days: int | str = Field(None, description="0 to 730; Persian digits too", examples=[30])
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+# --- Importing historic responses -------------------------------------------------------------------------
+
+
+class BulkInput(BaseModel):
+    """A bulk body: plain pydantic (no per-object ORM validator), unknown fields refused. Types are loose on
+    purpose: the import service checks every item and names every problem at once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ImportIdentityIn(BulkInput):
+    kind: str = Field(examples=["phone"], description="phone, email, telegram, instagram, …")
+    value: str = Field(
+        examples=["۰۹۱۲ ۳۴۵ ۶۷۸۹"], description="As written: Persian digits and spaces are fine"
+    )
+
+
+class ImportAnswerIn(BulkInput):
+    question: int | None = Field(None, description="The question's id …", examples=[101])
+    position: int | None = Field(None, description="… or its `position` as `GET /surveys/{id}` shows it")
+    value: int | str | None = Field(None, description="A scale's number (Persian digits too)", examples=[9])
+    choices: list[str] | None = Field(None, description="Choice keys", examples=[["c1"]])
+    text: str | None = Field(
+        None, description="Free text (capped at 2,000 characters)", examples=["ارسال سریع بود"]
+    )
+
+
+class ImportItemIn(BulkInput):
+    external_id: str = Field(
+        description="Its id in the system it comes from, at most 100 characters; sent again, it is reported "
+        "as existing and stored once",
+        examples=["old-crm-1403-0042"],
+    )
+    answered_at: str = Field(
+        description="Jalali (`۱۴۰۳/۰۷/۱۵ ۱۰:۳۰`, Tehran time) or ISO 8601", examples=["۱۴۰۳/۰۷/۱۵ ۱۰:۳۰"]
+    )
+    customer_id: int | str | None = Field(None, description="Whose answer, by customer id …")
+    identities: list[ImportIdentityIn] | None = Field(
+        None,
+        max_length=20,
+        description="… or by identities, resolved like everywhere else (a new customer is created). "
+        "An anonymous survey takes neither.",
+        examples=[[{"kind": "phone", "value": "۰۹۱۲ ۳۴۵ ۶۷۸۹"}]],
+    )
+    channel: str = Field("", description="sms, email, telegram, webchat, phone, api", examples=["sms"])
+    language: str = Field("fa", description="fa or en")
+    answers: list[ImportAnswerIn] = Field(max_length=30)
+
+
+class ResponsesImportIn(BulkInput):
+    items: list[ImportItemIn] = Field(min_length=1, max_length=1000)
+
+    def service_items(self) -> list[dict[str, Any]]:
+        return [item.model_dump(exclude_none=True) for item in self.items]
+
+
+class ImportedOut(Schema):
+    index: int
+    id: int = Field(description="The response's id")
+    customer_id: int | None
+    created: bool = Field(description="false when this survey already had the external id")
+
+
+class ResponsesImportOut(Schema):
+    created: int
+    existing: int
+    items: list[ImportedOut]

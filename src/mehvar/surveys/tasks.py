@@ -37,3 +37,18 @@ def survey_relationship_task() -> int:
     from mehvar.surveys.triggers import relationship_scan
 
     return relationship_scan()
+
+
+@periodic(every=dt.timedelta(minutes=10))
+@task()
+def survey_rollups_task() -> int:
+    """Roll up the months not rolled up yet and the current one up to now (reports read the roll-ups and
+    only what came after), for every workspace that has a survey."""
+    from mehvar.surveys.models import Survey
+    from mehvar.surveys.reports.rollups import workspace_rollup
+
+    months = 0
+    workspaces = Survey.objects.order_by().values_list("workspace_id", flat=True).distinct()
+    for workspace_id in list(workspaces):
+        months += len(workspace_rollup(workspace_id=workspace_id))
+    return months

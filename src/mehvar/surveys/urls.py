@@ -1,14 +1,15 @@
 """The staff's survey pages, under /w/<slug>/surveys/ (namespace "surveys")."""
 
-from django.urls import path
+from django.urls import include, path
 
-from mehvar.surveys import views_staff
+from mehvar.surveys import views_pulse, views_staff
 
 app_name = "surveys"
 urlpatterns = [
     path("", views_staff.survey_list, name="list"),
     path("new/", views_staff.survey_create, name="create"),
     path("settings/", views_staff.survey_settings, name="settings"),
+    path("reports/", include("mehvar.surveys.reports.urls")),
     path("recovery/", views_staff.recovery_list, name="recovery"),
     path("recovery/<int:task_id>/close/", views_staff.recovery_close, name="recovery_close"),
     path("<int:survey_id>/", views_staff.survey_edit, name="edit"),
@@ -22,4 +23,6 @@ urlpatterns = [
     path(
         "<int:survey_id>/questions/<int:question_id>/move/", views_staff.question_move, name="question_move"
     ),
+    path("<int:survey_id>/pulse/", views_pulse.pulse_results, name="pulse"),
+    path("<int:survey_id>/pulse/send/", views_pulse.pulse_send, name="pulse_send"),
 ]

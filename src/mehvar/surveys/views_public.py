@@ -14,13 +14,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from mehvar.core.text import localize_digits
 from mehvar.surveys import links, responses, scales
-from mehvar.surveys.models import Invitation, Question
-from mehvar.surveys.questions import questions_of
+from mehvar.surveys.models import Invitation, Question, Response
+from mehvar.surveys.questions import questions_cached
 
 
 def _language(request: HttpRequest, invitation: Invitation | None) -> str:
@@ -73,24 +76,22 @@ def _item(
 ) -> dict[str, Any]:
     """What the template needs to draw one question and, inside it, the follow-ups that apply now."""
     value = kept.get(question.pk, values.get(question.pk))
-    chosen = value if isinstance(value, list) else ([] if value is None else [value])
+    chosen = {str(c) for c in (value if isinstance(value, list) else ([] if value is None else [value]))}
     given = {**values, **kept}
+    name, locked = f"q{question.pk}", question.pk in kept
+    low_label, high_label = _scale_ends(question.type)
     return {
         "question": question,
-        "name": f"q{question.pk}",
+        "name": name,
         "text": question.text(language),
         "type": question.type,
-        "scale": [(v, str(v) in {str(c) for c in chosen}) for v in scales.scale_values(question.type)]
-        if scales.is_scale(question.type)
-        else [],
-        "low_label": _scale_ends(question.type)[0],
-        "high_label": _scale_ends(question.type)[1],
-        "choices": [
-            (c["key"], question.choice_label(c["key"], language), c["key"] in {str(x) for x in chosen})
-            for c in question.choices or []
-        ],
+        "scale": scales.is_scale(question.type),
+        "choices": bool(question.choices) and question.type in scales.CHOICE_TYPES,
+        "options": _options(question, name=name, chosen=chosen, locked=locked, language=language),
+        "low_label": low_label,
+        "high_label": high_label,
         "text_value": value if isinstance(value, str) and question.type == "text" else "",
-        "locked": question.pk in kept,
+        "locked": locked,
         "error": errors.get(f"q{question.pk}", ""),
         "has_follow_ups": question.pk in children,
         "follow_ups": [
@@ -99,6 +100,32 @@ def _item(
             if scales.condition_met(child, given)
         ],
     }
+
+
+def _options(question: Question, *, name: str, chosen: set[str], locked: bool, language: str) -> SafeString:
+    """A scale's buttons or a choice question's boxes, drawn in Python: eleven options through the template
+    language were a fifth of the page's time. A scale holds only numbers; choice keys and labels (the
+    survey author's text) are escaped."""
+    disabled = " disabled" if locked else ""
+    if scales.is_scale(question.type):
+        digits = "fa" if language == "fa" else "en"
+        parts = [
+            f'<label class="survey-scale-option"><input type="radio" name="{name}" value="{v}"'
+            f'{" checked" if str(v) in chosen else ""}{disabled} data-testid="scale-{v}">'
+            f"<span>{localize_digits(v, digits)}</span></label>"
+            for v in scales.scale_values(question.type)
+        ]
+    elif question.type in scales.CHOICE_TYPES:
+        kind = "checkbox" if question.type == "multiple" else "radio"
+        parts = [
+            f'<label class="survey-choice"><input type="{kind}" name="{name}" value="{escape(c["key"])}"'
+            f"{' checked' if c['key'] in chosen else ''}{disabled}>"
+            f"<span>{escape(question.choice_label(c['key'], language))}</span></label>"
+            for c in question.choices or []
+        ]
+    else:
+        parts = []
+    return mark_safe("".join(parts))  # noqa: S308 - numbers we formatted, and the author's text escaped
 
 
 def _scale_ends(question_type: str) -> tuple[str, str]:
@@ -154,27 +181,35 @@ def _values_from(data: Any, questions: list[Question]) -> dict[int, Any]:
     return values
 
 
-def _kept(invitation: Invitation) -> dict[int, Any]:
-    if invitation.survey.anonymous:
-        return {}
-    return {
-        qid: scales.answer_value(a)
-        for qid, a in responses.stored_answers(responses.response_of(invitation)).items()
-    }
+def _response(invitation: Invitation) -> Response | None:
+    """The invitation's response, read only when there can be one: every answer marks the invitation
+    answered in the transaction that stores it, and anonymous responses point at no invitation."""
+    if invitation.survey.anonymous or invitation.answered_at is None:
+        return None
+    return responses.response_of(invitation)
+
+
+def _kept(invitation: Invitation, response: Response | None = None) -> dict[int, Any]:
+    """The answers stored already (question id → value): shown locked on the page. ``response`` is the one
+    the view read; read again only when the invitation was answered since (by a tap racing the form)."""
+    if response is None:
+        response = _response(invitation)
+    return {qid: scales.answer_value(a) for qid, a in responses.stored_answers(response).items()}
 
 
 def _page(
     request: HttpRequest,
     invitation: Invitation,
     *,
+    questions: list[Question],
+    response: Response | None,
     language: str,
     values: dict[int, Any],
     errors: dict[str, str] | None = None,
     notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    questions = questions_of(invitation.survey)
-    kept = _kept(invitation)
+    kept = _kept(invitation, response)
     return _render(
         request,
         "surveys/public/survey.html",
@@ -217,13 +252,14 @@ def survey_page(request: HttpRequest, key: str) -> HttpResponse:
         return problem  # type: ignore[return-value]
     language = request.POST.get("lang") or _language(request, invitation)
     language = language if language in ("fa", "en") else "fa"
-    response = None if invitation.survey.anonymous else responses.response_of(invitation)
+    response = _response(invitation)
     done = (response is not None and response.submitted_at is not None) or (
         invitation.survey.anonymous and invitation.answered_at is not None
     )
     if done:
         return redirect(_thanks_url(invitation, language, again=True))
-    questions = questions_of(invitation.survey)
+    questions = questions_cached(invitation.survey)
+    page = {"questions": questions, "response": response, "language": language}
     if request.method == "GET":
         responses.invitation_open(invitation=invitation)
         notice = ""
@@ -231,9 +267,7 @@ def survey_page(request: HttpRequest, key: str) -> HttpResponse:
             notice = "tapped"
         elif request.GET.get("already"):
             notice = "already"
-        return _page(
-            request, invitation, language=language, values=_values_from(request.GET, questions), notice=notice
-        )
+        return _page(request, invitation, **page, values=_values_from(request.GET, questions), notice=notice)
     data = {
         q.pk: request.POST.getlist(f"q{q.pk}") if q.type == "multiple" else request.POST.get(f"q{q.pk}")
         for q in questions
@@ -241,14 +275,16 @@ def survey_page(request: HttpRequest, key: str) -> HttpResponse:
     shown = {int(v) for v in request.POST.getlist("shown") if v.isdigit()}
     values = _values_from(request.POST, questions)
     try:
-        outcome = responses.response_submit(invitation=invitation, data=data, shown=shown, language=language)
+        outcome = responses.response_submit(
+            invitation=invitation, data=data, shown=shown, language=language, questions=questions
+        )
     except ValidationError as error:
         messages = {field: " ".join(str(m) for m in items) for field, items in error.message_dict.items()}
-        return _page(request, invitation, language=language, values=values, errors=messages, status=422)
+        return _page(request, invitation, **page, values=values, errors=messages, status=422)
     if outcome.status == "expired":
         return _problem(request, "expired", invitation)
     if outcome.status == "more":
-        return _page(request, invitation, language=language, values=values, notice="more")
+        return _page(request, invitation, **page, values=values, notice="more")
     return redirect(_thanks_url(invitation, language, again=outcome.status == "duplicate"))
 
 
@@ -260,7 +296,7 @@ def follow_ups(request: HttpRequest, key: str, question_id: int) -> HttpResponse
     if problem is not None or invitation is None:
         return problem  # type: ignore[return-value]
     language = _language(request, invitation)
-    questions = questions_of(invitation.survey)
+    questions = questions_cached(invitation.survey)
     values = _values_from(request.GET, questions)
     items = _tree(questions, language=language, values=values, kept=_kept(invitation), errors={})
 
@@ -287,12 +323,15 @@ def one_tap(request: HttpRequest, key: str, question_id: int, value: str, signat
     check = links.one_tap_check(key=key, question_id=question_id, value=value, signature=signature)
     if check != "ok":
         return _problem(request, check, invitation)
-    question = Question.objects.filter(
-        workspace_id=invitation.workspace_id, survey_id=invitation.survey_id, pk=question_id
-    ).first()
+    questions = questions_cached(invitation.survey)
+    # Only a current question of the invitation's survey (a removed one is refused as tampered, as the
+    # service refuses it).
+    question = next((q for q in questions if q.pk == question_id), None)
     if question is None:
         return _problem(request, "tampered", invitation)
-    outcome = responses.answer_one_tap(invitation=invitation, question=question, raw_value=value)
+    outcome = responses.answer_one_tap(
+        invitation=invitation, question=question, raw_value=value, questions=questions
+    )
     if outcome.status in ("expired", "invalid"):
         return _problem(request, "expired" if outcome.status == "expired" else "tampered", invitation)
     page = reverse("survey_public:page", args=[key])

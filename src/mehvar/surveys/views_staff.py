@@ -91,7 +91,8 @@ def _edit_context(request: HttpRequest, survey: Any, **extra: Any) -> dict[str, 
         "form": extra.pop("form", None) or SurveyForm(initial=initial),
         "question_forms": extra.pop("question_forms", None) or _question_forms(items),
         "add_form": extra.pop("add_form", None) or QuestionForm(earlier=items, prefix="new"),
-        "figures": selectors.survey_figures(survey=survey),
+        # eNPS figures are shown only on the pulse page, under its minimum group rule (docs/enps.md)
+        "figures": None if survey.kind == "enps" else selectors.survey_figures(survey=survey),
         **extra,
     }
 

@@ -2,6 +2,7 @@
 of every run, and loop safety (a rule that adds a tag on tag_added runs once)."""
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
@@ -21,7 +22,7 @@ from mehvar.conversations.models import (
     Priority,
     Team,
 )
-from mehvar.conversations.tests.logic_support import make_agent, make_channel, receive
+from mehvar.conversations.tests.logic_support import make_agent, make_channel, receive, tehran
 from mehvar.core.models import AuditEntry
 from mehvar.core.roles import Role
 from mehvar.core.text import to_persian_digits
@@ -245,6 +246,7 @@ def test_status_change_notifies_and_template_is_sent_by_the_system(
     assert done.first_response_at is None and done.replies_count == 0  # nobody's answer
 
 
+@time_machine.travel(tehran(2025, 6, 15, 10, 0), tick=False)  # within business hours: agents work
 def test_assign_team_routes_inside_the_team_and_arrival_routing_keeps_it(tenants, channel):
     make_agent(tenants.ws_a, "Anyone")
     accountant = make_agent(tenants.ws_a, "Accountant")

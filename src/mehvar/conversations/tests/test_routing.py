@@ -242,8 +242,8 @@ def test_the_decision_reads_a_fixed_number_of_queries(tenants, channel, agents, 
     Conversation.objects.exclude(pk=conversation.pk).update(assignee=members[0])
     Conversation.objects.filter(pk=conversation.pk).update(category="ارسال")
     conversation = Conversation.objects.select_related("workspace", "channel").get(pk=conversation.pk)
-    # profiles with members, open counts, customer tags, previous agent, business hours, days off
-    with django_assert_num_queries(6):
+    # profiles with members, open counts, the customer's VIP tag and previous agent, business hours, days off
+    with django_assert_num_queries(5):
         pool = AgentPool.load(workspace=tenants.ws_a, now=SUNDAY_10)
         decision = routing_decide(conversation=conversation, pool=pool)
     assert decision is not None and "ارسال" in decision.reason
@@ -310,3 +310,26 @@ def test_presence_changed_in_this_process_reaches_a_kept_pool_at_once(tenants, c
         agent_presence_set(membership=late, presence=AgentProfile.Presence.ONLINE, now=SUNDAY_10)
     AgentProfile.objects.exclude(membership=late).update(last_assigned_at=SUNDAY_10)
     assert arrive(channel, phone="09120000402").assignee == late
+
+
+def test_when_nobody_can_take_it_arrivals_do_not_each_read_the_pool_again(
+    tenants, channel, kept_pool, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mehvar.conversations import routing
+
+    make_agent(tenants.ws_a, "Full", capacity=0)
+
+    def pool_reads(phone):
+        with CaptureQueriesContext(connection) as done:
+            assert arrive(channel, phone=phone).assignee is None
+        return sum(1 for q in done.captured_queries if 'FROM "conversations_agentprofile"' in q["sql"])
+
+    assert pool_reads("09120000501") == 1  # read now: "nobody" needs no second read
+    assert pool_reads("09120000502") == 0  # the kept pool, read under a second ago, says the same
+    monkeypatch.setattr(routing, "RECHECK_SECONDS", 0)
+    assert pool_reads("09120000503") == 1  # older: read afresh (someone may have room by now)
+    free = make_agent(tenants.ws_a, "Free")  # in another process: the kept pool does not know her
+    assert arrive(channel, phone="09120000504").assignee == free

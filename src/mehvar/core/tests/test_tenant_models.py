@@ -22,6 +22,8 @@ GLOBAL_UNIQUE_FIELDS = {
     ("core.invitation", "token_hash"),
     ("conversations.message", "outbox"),
     ("conversations.agentprofile", "membership"),
+    ("feedback.messagereading", "message"),  # one reading per message; the message belongs to one workspace
+    ("surveys.pulseresponse", "response"),  # which pulse round an anonymous response answered
 }
 
 

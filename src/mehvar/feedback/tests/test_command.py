@@ -20,7 +20,7 @@ def test_train_builds_the_model_with_its_fingerprint_and_the_workspaces(tenants)
     call_command("feedback", "train", "--workspaces", stdout=out)
     header = model_header(base_model_path())
     assert header["fingerprint"] == base_fingerprint()
-    assert header["meta"]["examples"] == 4_004
+    assert header["meta"]["examples"] == 5_222
     assert str(base_model_path()) in out.getvalue()
     assert workspace_model_path(tenants.ws_a.pk).exists()
     assert not workspace_model_path(tenants.ws_b.pk).exists()

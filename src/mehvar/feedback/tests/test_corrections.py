@@ -70,7 +70,7 @@ def test_retraining_learns_a_workspace_topic_for_that_workspace_only(
             feedback_correction_record(acting=tenants.agent_a, text=text, topics=["parking"])
     assert run_waiting_tasks() == len(PARKING)  # the first trains, the others find nothing new
     state = WorkspaceModel.objects.get(workspace=tenants.ws_a)
-    assert (state.corrections, state.examples, state.topics) == (6, 4_004 + 6, ["parking"])
+    assert (state.corrections, state.examples, state.topics) == (6, 5_222 + 6, ["parking"])
     assert state.held_out == 1 and state.held_out_accuracy is not None
     assert state.base_held_out_accuracy is not None
     assert workspace_model_path(tenants.ws_a.pk).exists()
@@ -94,13 +94,13 @@ def test_retraining_learns_a_workspace_topic_for_that_workspace_only(
 
 
 def test_a_corrected_sentiment_changes_the_prediction_in_that_workspace(tenants):
-    """A laptop shop, where «سنگین» (heavy) is a complaint: its agents teach it so."""
+    """A clothing shop, where «گشاد» (baggy) is a complaint: its agents teach it so."""
     texts = [
-        "لپ‌تاپ‌ها خیلی سنگین بودن",
-        "کیف لپ تاپ سنگین بود",
-        "لپ تاپش از اونی که فکر میکردم سنگین‌تر بود",
+        "تیشرت‌ها خیلی گشاد بودن",
+        "شلوار جین گشاد بود",
+        "پیراهنش از اونی که فکر میکردم گشادتر بود",
     ]
-    probe = "لپ تاپ سنگین بود"
+    probe = "تیشرت گشاد بود"
     [before] = feedback_analyze(texts=[probe], workspace=tenants.ws_a)
     assert before.sentiment != "negative"
     for text in texts:

@@ -1,4 +1,6 @@
+from mehvar.surveys.models.pulses import PulseInvitation, PulseResponse
 from mehvar.surveys.models.recovery import OwnerReason, RecoveryReason, RecoveryStatus, RecoveryTask
+from mehvar.surveys.models.reports import Dimension, InvitationMonth, ScoreMonth, TopicMonth
 from mehvar.surveys.models.responses import Answer, Invitation, Origin, Response
 from mehvar.surveys.models.surveys import (
     ConditionOp,
@@ -13,17 +15,23 @@ from mehvar.surveys.models.surveys import (
 __all__ = [
     "Answer",
     "ConditionOp",
+    "Dimension",
     "Invitation",
+    "InvitationMonth",
     "Origin",
     "OwnerReason",
+    "PulseInvitation",
+    "PulseResponse",
     "Question",
     "QuestionType",
     "RecoveryReason",
     "RecoveryStatus",
     "RecoveryTask",
     "Response",
+    "ScoreMonth",
     "Survey",
     "SurveyKind",
     "SurveySettings",
+    "TopicMonth",
     "Trigger",
 ]

@@ -85,6 +85,11 @@ class Invitation(models.Model):
                 condition=models.Q(sent_at__isnull=True, cancelled_reason=""),
                 name="invitation_due",
             ),
+            models.Index(  # reports: invitations sent in a range (rates), index-only on PostgreSQL
+                fields=["workspace", "sent_at"],
+                include=["survey", "channel", "answered_at"],
+                name="invitation_ws_sent",
+            ),
             models.Index(  # the reminder sweep: sent, not answered, not reminded
                 fields=["workspace", "sent_at"],
                 condition=models.Q(reminded_at__isnull=True, answered_at__isnull=True, sent_at__isnull=False),
@@ -115,11 +120,25 @@ class Response(models.Model):
         "conversations.Conversation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     agent = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey(
+        "conversations.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The conversation's team (customer surveys) or the member's team (eNPS), for reports.",
+    )
     channel_kind = models.CharField(max_length=16, blank=True)
     language = models.CharField(_("language"), max_length=8, default="fa")
     score = models.SmallIntegerField(_("score"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    external_id = models.CharField(
+        _("external id"),
+        max_length=128,
+        blank=True,
+        help_text="Its id in the system it was imported from (surveys.imports); unique per survey.",
+    )
 
     class Meta:
         verbose_name = _("survey response")
@@ -129,11 +148,23 @@ class Response(models.Model):
                 fields=["workspace", "invitation"],
                 condition=models.Q(invitation__isnull=False),
                 name="response_once_per_invitation",
-            )
+            ),
+            models.UniqueConstraint(  # an import sent twice stores each response once
+                fields=["workspace", "survey", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="response_unique_external",
+            ),
         ]
         indexes = [
             models.Index(fields=["workspace", "survey", "-created_at"], name="response_ws_survey"),
             models.Index(fields=["workspace", "customer", "-created_at"], name="response_ws_customer"),
+            # Reports read the current month live: an index-only scan on PostgreSQL (include is ignored
+            # elsewhere); the drill-down walks it newest first.
+            models.Index(
+                fields=["workspace", "created_at", "id"],
+                include=["survey", "score", "agent", "team", "channel_kind"],
+                name="response_ws_time",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,6 +186,7 @@ class Answer(models.Model):
         max_length=10, blank=True, help_text="negative, neutral or positive (feedback engine)"
     )
     sentiment_score = models.FloatField(null=True, blank=True, help_text="-1 … 1")
+    topics = models.JSONField(default=list, blank=True, help_text="topics found by the feedback engine")
     via = models.CharField(max_length=8, default="form", help_text="form or link (one tap)")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -166,7 +198,19 @@ class Answer(models.Model):
                 fields=["workspace", "response", "question"], name="answer_once_per_question"
             )
         ]
-        indexes = [models.Index(fields=["workspace", "question", "value"], name="answer_ws_question")]
+        indexes = [
+            models.Index(fields=["workspace", "question", "value"], name="answer_ws_question"),
+            models.Index(  # the comments feed: newest free-text answers first
+                fields=["workspace", "-created_at", "-id"],
+                condition=~models.Q(text=""),
+                name="answer_ws_comments",
+            ),
+            models.Index(  # the comments feed filtered by sentiment
+                fields=["workspace", "sentiment", "-created_at", "-id"],
+                condition=~models.Q(text=""),
+                name="answer_ws_sentiment",
+            ),
+        ]
 
     def __str__(self) -> str:
         return (

@@ -79,6 +79,17 @@ class SurveySettings(models.Model):
     resurvey_after_days = models.PositiveSmallIntegerField(
         _("ask again after a recovery (days)"), default=14, validators=[MaxValueValidator(180)]
     )
+    enps_min_group = models.PositiveSmallIntegerField(
+        _("eNPS: fewest answers before a group's results are shown"),
+        default=5,
+        validators=[MinValueValidator(3), MaxValueValidator(50)],
+    )
+    rolled_month = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Roll-ups complete up to this Jalali month."
+    )
+    rolled_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Roll-ups count what was given before this moment."
+    )
 
     class Meta:
         verbose_name = _("survey settings")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from mehvar.channels.models import Channel
 from mehvar.customers import services as customer_services
 from mehvar.surveys import authoring
-from mehvar.surveys.models import Invitation
+from mehvar.surveys.models import Answer, Invitation, Response
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 _phones = itertools.count(1000)
@@ -61,3 +61,33 @@ def reload(invitation) -> Invitation:
     return Invitation.objects.select_related("survey", "workspace", "channel", "customer").get(
         pk=invitation.pk
     )
+
+
+def respond(survey, score, at, *, agent=None, team=None, channel="sms", person=None, text="", **answer):
+    """A stored response with its score answer (and a comment) at a moment, as the answer path leaves it."""
+    response = Response.objects.create(
+        workspace_id=survey.workspace_id,
+        survey=survey,
+        customer=person,
+        agent=agent,
+        team=team,
+        channel_kind=channel,
+        score=score,
+        created_at=at,
+        submitted_at=at,
+    )
+    first, *rest = questions(survey)
+    Answer.objects.create(
+        workspace_id=survey.workspace_id, response=response, question=first, value=score, created_at=at
+    )
+    if text:
+        follow_up = next(q for q in rest if q.type == "text")
+        Answer.objects.create(
+            workspace_id=survey.workspace_id,
+            response=response,
+            question=follow_up,
+            text=text,
+            created_at=at,
+            **answer,
+        )
+    return response

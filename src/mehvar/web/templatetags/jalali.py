@@ -14,6 +14,7 @@ from typing import Any
 
 from django import template
 from django.utils import translation
+from django.utils.html import format_html
 
 from mehvar.core import jalali
 from mehvar.core.text import localize_digits
@@ -59,3 +60,12 @@ def digits(value: Any) -> str:
     if value is None:
         return ""
     return localize_digits(value, _digits())
+
+
+@register.filter(is_safe=True)
+def ltr(value: Any) -> Any:
+    """A number isolated left to right (``<bdi dir="ltr">``), so that a minus sign stays before it in a
+    right-to-left page: ``{{ nps|floatformat:1|digits|ltr }}``."""
+    if value is None or value == "":
+        return ""
+    return format_html('<bdi dir="ltr">{}</bdi>', value)

@@ -236,6 +236,8 @@ EXPECTED_NAV = {
         "ops:failed_tasks",
         "surveys:list",
         "surveys:recovery",
+        "surveys:reports",
+        "feedback:page",
     },
     Role.SUPERVISOR: {
         "web:workspace_home",
@@ -245,11 +247,24 @@ EXPECTED_NAV = {
         "workspace:tokens",
         "surveys:list",
         "surveys:recovery",
+        "surveys:reports",
+        "feedback:page",
     },
     Role.AGENT: {
-        "web:workspace_home", "inbox:queue", "customers:list", "workspace:tokens", "surveys:recovery"
+        "web:workspace_home",
+        "inbox:queue",
+        "customers:list",
+        "workspace:tokens",
+        "surveys:recovery",
+        "feedback:page",
     },
-    Role.ANALYST: {"web:workspace_home", "inbox:queue", "customers:list", "workspace:tokens"},
+    Role.ANALYST: {
+        "web:workspace_home",
+        "inbox:queue",
+        "customers:list",
+        "workspace:tokens",
+        "surveys:reports",
+    },
 }
 
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 import mehvar.feedback
 from mehvar.feedback.analysis import feedback_analyze
+from mehvar.feedback.corpus import corpus_examples
 from mehvar.feedback.services import feedback_correction_record
 from mehvar.feedback.storage import base_fingerprint, base_model_path, model_header, workspace_model_path
 
@@ -20,7 +21,7 @@ def test_train_builds_the_model_with_its_fingerprint_and_the_workspaces(tenants)
     call_command("feedback", "train", "--workspaces", stdout=out)
     header = model_header(base_model_path())
     assert header["fingerprint"] == base_fingerprint()
-    assert header["meta"]["examples"] == 5_222
+    assert header["meta"]["examples"] == len(corpus_examples())
     assert str(base_model_path()) in out.getvalue()
     assert workspace_model_path(tenants.ws_a.pk).exists()
     assert not workspace_model_path(tenants.ws_b.pk).exists()

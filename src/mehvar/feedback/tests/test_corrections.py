@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from mehvar.core.models import AuditEntry
 from mehvar.feedback.analysis import feedback_analyze
+from mehvar.feedback.corpus import corpus_examples
 from mehvar.feedback.models import FeedbackCorrection, WorkspaceModel
 from mehvar.feedback.services import feedback_correction_record, feedback_workspace_train
 from mehvar.feedback.storage import workspace_model_path
@@ -70,7 +71,7 @@ def test_retraining_learns_a_workspace_topic_for_that_workspace_only(
             feedback_correction_record(acting=tenants.agent_a, text=text, topics=["parking"])
     assert run_waiting_tasks() == len(PARKING)  # the first trains, the others find nothing new
     state = WorkspaceModel.objects.get(workspace=tenants.ws_a)
-    assert (state.corrections, state.examples, state.topics) == (6, 5_222 + 6, ["parking"])
+    assert (state.corrections, state.examples, state.topics) == (6, len(corpus_examples()) + 6, ["parking"])
     assert state.held_out == 1 and state.held_out_accuracy is not None
     assert state.base_held_out_accuracy is not None
     assert workspace_model_path(tenants.ws_a.pk).exists()

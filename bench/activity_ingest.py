@@ -221,8 +221,12 @@ def _reset(workspace: Workspace, last_pool_pk: int) -> None:
             cursor.execute(f"TRUNCATE {Activity._meta.db_table} CASCADE")
         else:
             cursor.execute(f"DELETE FROM {Activity._meta.db_table}")
-    Identity.objects.filter(workspace=workspace, customer_id__gt=last_pool_pk).delete()
-    Customer.objects.filter(workspace=workspace, pk__gt=last_pool_pk).delete()
+    # Plain DELETEs: the ORM's delete() would first load every row (millions after a full round) to
+    # collect cascades; a round's new customers have only identities (activities are gone above).
+    identities = Identity.objects.filter(workspace=workspace, customer_id__gt=last_pool_pk)
+    identities._raw_delete(identities.db)
+    customers = Customer.objects.filter(workspace=workspace, pk__gt=last_pool_pk)
+    customers._raw_delete(customers.db)
     Customer.objects.filter(workspace=workspace).update(last_contact_at=None)
     if connection.vendor == "postgresql":
         # Every round starts from the same state: the rows deleted above vacuumed and fresh statistics,

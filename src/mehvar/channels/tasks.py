@@ -4,7 +4,7 @@ import datetime as dt
 
 from django_tasks import task
 
-from mehvar.channels import outbox
+from mehvar.channels import outbox, retention
 from mehvar.channels.email import tasks as email_tasks  # noqa: F401 (registers the IMAP poll with the scheduler)
 from mehvar.ops.schedule import periodic
 
@@ -18,3 +18,10 @@ def outbox_send_task(outbox_id: int, *, workspace_id: int) -> str:
 @task()
 def outbox_sweep_task() -> int:
     return outbox.outbox_sweep()
+
+
+@periodic(every=dt.timedelta(hours=6))
+@task()
+def inbound_raw_forget_task() -> int:
+    """Raw webhook payloads older than the retention are forgotten (channels/retention.py)."""
+    return retention.inbound_raw_forget()

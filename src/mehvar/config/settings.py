@@ -228,6 +228,8 @@ WORKER_HEARTBEAT_STALE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_STALE_SECO
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "120"))
 # How long a process keeps a workspace's routing pool between arrivals (0: read it for every arrival).
 MEHVAR_ROUTING_POOL_SECONDS = float(os.environ.get("MEHVAR_ROUTING_POOL_SECONDS", "5"))
+# Days the raw payload of a processed inbound webhook is kept (channels/retention.py).
+MEHVAR_INBOUND_RAW_DAYS = int(os.environ.get("MEHVAR_INBOUND_RAW_DAYS", "30"))
 
 # --- API ------------------------------------------------------------------------------------------------
 NINJA_PAGINATION_MAX_LIMIT = 200

@@ -16,9 +16,12 @@ class ConversationsConfig(AppConfig):
 
     @staticmethod
     def _register_customer_links() -> None:
-        """Conversations follow a customer merge and show on the Customer 360 page (customers' registries)."""
-        from mehvar.conversations import customer_links
-        from mehvar.customers import merge_movers, panels
+        """Conversations follow a customer merge, are wiped by an erasure and show on the Customer 360 page
+        (customers' registries)."""
+        from mehvar.conversations import customer_links, erasure
+        from mehvar.customers import erasers, merge_movers, panels
+
+        erasers.register("conversations", erasure.conversations_erase)
 
         merge_movers.register(
             merge_movers.MergeMover(

@@ -240,7 +240,7 @@ def _receive(channel: Channel, inbound: InboundMessage, now: dt.datetime) -> Mes
         channel=channel.kind,
         data={"direction": "in", "conversation": conversation.number},
         source=f"channel:{channel.pk}" if inbound.external_id else "",
-        external_id=inbound.external_id[:200],
+        external_id=inbound.external_id[:250],  # the message's id; the timeline keeps long ones hashed
         record=message,
     )
     # A customer this message created has no tags and no other conversation (when it is theirs: a thread may

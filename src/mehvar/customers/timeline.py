@@ -10,6 +10,7 @@ Time is UTC inside; dates given as filters are whole days in Asia/Tehran.
 """
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,16 @@ from mehvar.customers.models import Activity, Customer
 
 MAX_INGEST_ITEMS = 1000
 TIMELINE_ORDERING = ("-occurred_at", "-id")
+EXTERNAL_ID_MAX = 128  # Activity.external_id
+
+
+def external_key(external_id: str) -> str:
+    """The stored form of another module's external id: itself when it fits, else its SHA-256 (a provider's
+    message id may be longer than the column; cutting it could make two ids one). The API's bulk ingest
+    refuses longer ids instead, naming the field."""
+    if len(external_id) <= EXTERNAL_ID_MAX:
+        return external_id
+    return "sha256:" + hashlib.sha256(external_id.encode()).hexdigest()
 
 
 # --- Kinds ------------------------------------------------------------------------------------------------
@@ -202,6 +213,7 @@ def activity_record(
     if customer.workspace_id != workspace.pk:
         raise ValidationError({"customer": _("This customer is not in this workspace.")})
     activity_kind = _checked_kind(kind, occurred_at)
+    external_id = external_key(external_id)
     record_type, record_id = _record_target(record)
     activity = Activity(
         workspace=workspace,
@@ -264,6 +276,7 @@ def activity_insert(
     activity_kind = _checked_kind(kind, occurred_at)
     if not (source and external_id):
         raise ValueError("activity_insert needs a source and an external id")
+    external_id = external_key(external_id)
     record_type, record_id = _record_target(record)
     activity = Activity(
         workspace_id=workspace_id,
@@ -405,7 +418,7 @@ def _clean_items(items: Sequence[Mapping[str, Any]], *, check_identities: bool =
             _Item(
                 index=index,
                 source=source,
-                external_id=external_id,
+                external_id=external_key(external_id),
                 kind=kind,
                 channel=_text(raw, "channel"),
                 occurred_at=occurred_at,
@@ -467,14 +480,29 @@ def _existing(workspace: Workspace, items: list[_Item]) -> dict[tuple[str, str],
     pairs = {(item.source, item.external_id) for item in items if item.external_id}
     if not pairs:
         return {}
-    by_source: dict[str, list[str]] = {}
-    for source, external_id in pairs:
-        by_source.setdefault(source, []).append(external_id)
-    wanted = Q()
-    for source, external_ids in by_source.items():
-        wanted |= Q(source=source, external_id__in=external_ids)
-    # (workspace, source, external_id) with external_id <> '' is the unique index this reads.
-    found = Activity.objects.filter(wanted, workspace=workspace).exclude(external_id="")
+    if connection.vendor == "postgresql":
+        # One probe of the unique index (workspace, source, external_id) per pair, whatever the table's
+        # statistics say. ``source = … AND external_id IN (…)``, or a plain join to the pairs, let the
+        # planner scan the whole workspace when the statistics are stale (a table that grew since its last
+        # ANALYZE): 1.2–2 s a request at 4 million activities instead of 8 ms. A LATERAL subquery is
+        # planned per pair, where only the unique index answers cheaply.
+        sources, external_ids = zip(*sorted(pairs), strict=True)
+        found = Activity.objects.raw(
+            "SELECT a.* FROM unnest(%s::text[], %s::text[]) AS wanted(source, external_id) "
+            f"CROSS JOIN LATERAL (SELECT * FROM {Activity._meta.db_table} a WHERE a.workspace_id = %s "
+            "AND a.source = wanted.source AND a.external_id = wanted.external_id AND a.external_id <> '' "
+            "LIMIT 1) a",
+            [list(sources), list(external_ids), workspace.pk],
+        )
+    else:
+        by_source: dict[str, list[str]] = {}
+        for source, external_id in pairs:
+            by_source.setdefault(source, []).append(external_id)
+        wanted = Q()
+        for source, ids in by_source.items():
+            wanted |= Q(source=source, external_id__in=ids)
+        # (workspace, source, external_id) with external_id <> '' is the unique index this reads.
+        found = Activity.objects.filter(wanted, workspace=workspace).exclude(external_id="")
     return {
         (activity.source, activity.external_id): activity
         for activity in found

@@ -9,6 +9,8 @@ results with the minimum group size (docs/enps.md).
   ``answered_at`` is claimed with a conditional UPDATE, so a double submit stores once.
 * ``pulse_results`` gives eNPS overall and per team, hiding every group with fewer scored answers than
   ``SurveySettings.enps_min_group``, and more groups when the hidden ones could be worked out by subtraction.
+  Nothing derived from the answers shows while the round is open (only how many answered): its links
+  expire, the next round is sent, or ``pulse_close`` closes it early.
 """
 
 import datetime as dt
@@ -169,10 +171,8 @@ def pulse_send(
                 % {"count": len(recipients), "min": config.enps_min_group},
                 "too_few",
             )
-        # One round is open at a time: the previous round's unanswered links close now.
-        PulseInvitation.objects.filter(
-            workspace_id=survey.workspace_id, survey=survey, answered_at__isnull=True, expires_at__gt=now
-        ).update(expires_at=now)
+        # One round is open at a time: the previous round closes now (its unused links with it).
+        _round_close(survey, now)
         expires_at = now + dt.timedelta(days=config.expiry_days)
         pulses = PulseInvitation.objects.bulk_create(
             [
@@ -208,6 +208,39 @@ def pulse_send(
             partial(_mail, survey=survey, mails=mails, expires_at=expires_at, min_group=config.enps_min_group)
         )
     return PulseRound(number=number, sent=len(pulses), expires_at=expires_at)
+
+
+def _round_close(survey: Survey, now: dt.datetime) -> int:
+    """Close whatever round is open: its unused links stop working and its results can be shown."""
+    return PulseInvitation.objects.filter(
+        workspace_id=survey.workspace_id, survey=survey, expires_at__gt=now
+    ).update(expires_at=now)
+
+
+def pulse_close(*, survey: Survey, by: Membership, now: dt.datetime | None = None, via: str = "web") -> int:
+    """Close the open round before its links expire, so that its results can be read; how many unanswered
+    links closed with it. Owners and admins only; audited. Nothing open: refused, naming ``round``."""
+    require(by, Perm.ENPS_RESULTS, survey.workspace_id)
+    now = now or timezone.now()
+    with transaction.atomic():
+        Survey.objects.select_for_update().filter(pk=survey.pk, workspace_id=survey.workspace_id).first()
+        open_round = PulseInvitation.objects.filter(
+            workspace_id=survey.workspace_id, survey=survey, expires_at__gt=now
+        ).aggregate(n=Max("round"), unused=Count("pk", filter=Q(answered_at__isnull=True)))
+        if open_round["n"] is None:
+            raise invalid("round", _("Round: no round is open."), "closed")
+        _round_close(survey, now)
+        audit_record(
+            workspace=by.workspace,
+            actor=by.user,
+            action=A.UPDATE,
+            obj=survey,
+            object_label=_("eNPS pulse round %(n)d: %(title)s")
+            % {"n": open_round["n"], "title": survey.title_fa},
+            after={"pulse_round": open_round["n"], "closed": True, "unused_links": open_round["unused"]},
+            via=via,
+        )
+    return open_round["unused"]
 
 
 def _mail(
@@ -387,7 +420,7 @@ class GroupFigures:
     key: str
     name: str
     sent: int
-    hidden: str = ""  # "", "few" or "guard"
+    hidden: str = ""  # "", "few", "guard" or "open" (the round is still open)
     answered: int | None = None
     rate: int | None = None  # percent
     enps: int | None = None
@@ -555,14 +588,18 @@ def pulse_results(
     ordered = sorted(tallies, key=lambda t: (t is None, names.get(t, "") if t else "", t or 0))
     hidden = hidden_groups({t: tallies[t]["scored"] for t in ordered}, minimum=minimum)
     total = {k: sum(tally[k] for tally in tallies.values()) for k in empty}
-    overall_hidden = "few" if total["scored"] < minimum else ""
+    # While the round is open nothing derived from the answers shows: reloading before and after one
+    # colleague says they answered would give away their score.
+    overall_hidden = "open" if chosen.open else "few" if total["scored"] < minimum else ""
+    if chosen.open:
+        hidden = dict.fromkeys(ordered, "open")
     overall = _figures(OVERALL, _("Everyone"), chosen.sent, total, overall_hidden)
     if overall_hidden:  # how many answered so far is no secret; what they answered is
         overall = GroupFigures(
             key=OVERALL,
             name=overall.name,
             sent=chosen.sent,
-            hidden="few",
+            hidden=overall_hidden,
             answered=chosen.answered,
             rate=_percent(chosen.answered, chosen.sent),
         )

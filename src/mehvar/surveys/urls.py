@@ -25,4 +25,5 @@ urlpatterns = [
     ),
     path("<int:survey_id>/pulse/", views_pulse.pulse_results, name="pulse"),
     path("<int:survey_id>/pulse/send/", views_pulse.pulse_send, name="pulse_send"),
+    path("<int:survey_id>/pulse/close/", views_pulse.pulse_close, name="pulse_close"),
 ]

@@ -241,3 +241,24 @@ def pulse_send(request: HttpRequest, survey_id: int) -> HttpResponse:
         )
         return redirect(reverse("surveys:pulse", args=[request.workspace.slug, survey.pk]))  # type: ignore[attr-defined]
     return render(request, "surveys/pulse/_results.html", _results_context(request, survey, None, sent=sent))
+
+
+@workspace_view(Perm.ENPS_RESULTS)
+@require_POST
+def pulse_close(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Close the open round now so that its results show (HTMX swaps the results section)."""
+    survey = _survey(request, survey_id)
+    member: Membership = request.membership  # type: ignore[attr-defined]
+    errors: dict[str, str] = {}
+    try:
+        pulses.pulse_close(survey=survey, by=member)
+    except ValidationError as error:
+        errors = {name: " ".join(str(m) for m in items) for name, items in error.message_dict.items()}
+    if not getattr(request, "htmx", False):
+        for message in errors.values():
+            messages.error(request, message)
+        if not errors:
+            messages.success(request, _("The round is closed: its results are shown."))
+        return redirect(reverse("surveys:pulse", args=[request.workspace.slug, survey.pk]))  # type: ignore[attr-defined]
+    context = _results_context(request, survey, None, errors=errors, closed=not errors)
+    return render(request, "surveys/pulse/_results.html", context)

@@ -198,3 +198,19 @@ def test_the_queries_per_inbound_message_are_pinned(client, tenants, channel, at
     assert queries("m-1", phone="09120000000") == DRAIN + FOLLOW_UP
     assert queries(*[f"r-{n}" for n in range(10)]) == DRAIN + 1 + 10 * NEW_CUSTOMER
     assert Conversation.objects.filter(channel=channel, assignee__isnull=False).count() == 11
+
+
+def test_a_message_id_longer_than_the_timeline_column_is_kept_whole_and_stored_once(client, tenants, channel):
+    """The API channel takes ids of up to 200 characters; the timeline's external id holds 128: it keeps the
+    long ones by their digest (cutting them could make two messages one), and a replay stores nothing."""
+    long_id = "thread-" + "x" * 150 + "-part-1"
+    other = "thread-" + "x" * 150 + "-part-2"  # the same first 128 characters
+    post(client, channel, long_id)
+    post(client, channel, other, phone="09122222222")
+    post(client, channel, long_id)
+    drain(channel_id=channel.pk, workspace_id=tenants.ws_a.pk)
+    messages = Message.objects.filter(channel=channel)
+    assert set(messages.values_list("external_id", flat=True)) == {long_id, other}
+    stored = list(Activity.objects.filter(kind="message").values_list("external_id", flat=True))
+    assert len(stored) == 2 and len(set(stored)) == 2
+    assert all(value.startswith("sha256:") and len(value) <= 128 for value in stored)

@@ -95,13 +95,14 @@ def test_retraining_learns_a_workspace_topic_for_that_workspace_only(
 
 
 def test_a_corrected_sentiment_changes_the_prediction_in_that_workspace(tenants):
-    """A clothing shop, where «گشاد» (baggy) is a complaint: its agents teach it so."""
+    """A headphone shop, where «فشار میاره» (it presses on the ears) is a complaint: its agents teach it so.
+    (The base model learnt «گشاد», this test's first example, from the product reviews of the corpus.)"""
     texts = [
-        "تیشرت‌ها خیلی گشاد بودن",
-        "شلوار جین گشاد بود",
-        "پیراهنش از اونی که فکر میکردم گشادتر بود",
+        "هدفونش بعد از نیم ساعت روی گوشم فشار میاره",
+        "بالشتک‌هاش به گوش فشار میاره",
+        "این مدل روی سر فشار میاره",
     ]
-    probe = "تیشرت گشاد بود"
+    probe = "هدفون روی گوش فشار میاره"
     [before] = feedback_analyze(texts=[probe], workspace=tenants.ws_a)
     assert before.sentiment != "negative"
     for text in texts:

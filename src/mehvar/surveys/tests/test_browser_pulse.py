@@ -1,6 +1,7 @@
 """An eNPS pulse in the browser: the owner sends a round from the results page (HTMX), a member answers from
 the e-mailed link on a phone, right to left, with the follow-up appearing as they tap; the owner sees the
-results hidden with two answers and shown once the minimum group is reached. Screenshots in
+results hidden with two answers, hidden while the round is open, shown once it is closed with the minimum
+group reached. Screenshots in
 test-artifacts/screenshots/."""
 
 import re
@@ -108,10 +109,17 @@ def test_a_member_answers_on_a_phone_and_the_owner_sees_results_once_enough_answ
     expect(page.locator("[data-testid=pulse-comment]")).to_have_count(0)
     shots(page, "owner-two-answers")
 
-    # Three more: five answers, the minimum; the figures and the comment show.
+    # Three more: five answers, the minimum; nothing shows while the round is open. The owner closes it
+    # (confirming the dialog) and the figures and the comment show.
     for key in unanswered[1:4]:
         pulses.pulse_answer(key=key, answers={main.pk: "9"})
     page.reload()
+    expect(page.locator("[data-testid=pulse-overall][data-hidden=open]")).to_be_visible()
+    expect(page.locator("[data-testid=pulse-answered]")).to_have_text("۵")
+    expect(page.locator("[data-testid=pulse-comment]")).to_have_count(0)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("[data-testid=pulse-close-button]").click()
+    expect(page.locator("[data-testid=pulse-closed]")).to_be_visible()
     expect(page.locator("[data-testid=pulse-overall][data-hidden='']")).to_be_visible()
     # 4 promoters (10, 9, 9, 9), 1 detractor (4) of 5: (4 − 1) / 5 = 60.
     expect(page.locator("[data-testid=pulse-enps]")).to_have_text("۶۰")

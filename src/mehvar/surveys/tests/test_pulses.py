@@ -350,6 +350,7 @@ def test_results_hide_small_groups_and_guard_the_subtraction(client, tenants, st
     for key in keys(survey, team=staff["C"]):
         answer(key, 0)  # C: 2 detractors
 
+    pulses.pulse_close(survey=survey, by=tenants.owner_a)
     results = pulses.pulse_results(survey=survey)
     groups = {g.key: g for g in results.teams}
     a, b, c = (f"team-{staff[name].pk}" for name in "ABC")
@@ -380,6 +381,7 @@ def test_below_the_minimum_nothing_is_shown_but_the_count(client, tenants, staff
     comment_q = questions(survey)[1]
     for key in keys(survey, team=staff["A"])[:2]:
         answer(key, 1, {comment_q.pk: "حقوق دیر می‌رسد"})
+    pulses.pulse_close(survey=survey, by=tenants.owner_a)
     results = pulses.pulse_results(survey=survey)
     assert results.overall.hidden == "few" and results.overall.enps is None and results.overall.answered == 2
     assert all(g.hidden == "few" for g in results.teams) and results.comments == []
@@ -396,6 +398,7 @@ def test_rounds_are_read_apart(client, tenants, staff):
     pulses.pulse_send(survey=survey, by=tenants.owner_a)
     for key in keys(survey, round_number=2)[:5]:
         answer(key, 0)
+    pulses.pulse_close(survey=survey, by=tenants.owner_a)  # sending round 2 closed round 1
     assert pulses.pulse_results(survey=survey).overall.enps == -100
     assert pulses.pulse_results(survey=survey, round_number=1).overall.enps == 100
     login(client, tenants.owner_a)
@@ -408,6 +411,7 @@ def test_the_results_page_reads_a_fixed_number_of_rows(client, tenants, staff):
     pulses.pulse_send(survey=survey, by=tenants.owner_a)
     for key in keys(survey)[:6]:
         answer(key, 8)
+    pulses.pulse_close(survey=survey, by=tenants.owner_a)
     login(client, tenants.owner_a)
     with CaptureQueriesContext(connection) as few_teams:
         assert client.get(results_url(survey)).status_code == 200
@@ -416,9 +420,51 @@ def test_the_results_page_reads_a_fixed_number_of_rows(client, tenants, staff):
     pulses.pulse_send(survey=survey, by=tenants.owner_a)
     for key in keys(survey, round_number=2):
         answer(key, 9)
+    pulses.pulse_close(survey=survey, by=tenants.owner_a)
     with CaptureQueriesContext(connection) as more_teams:
         assert client.get(results_url(survey)).status_code == 200
     assert len(more_teams) == len(few_teams)
+
+
+def test_an_open_round_shows_how_many_answered_and_nothing_they_answered(client, tenants, staff):
+    """Reloading the page before and after a colleague answers must not give their score away: until the
+    round closes (links expire, the next round, or "close" on the page) only the count shows."""
+    survey = enps_survey(tenants.owner_a)
+    pulses.pulse_send(survey=survey, by=tenants.owner_a)
+    comment_q = questions(survey)[2]
+    for key in keys(survey, team=staff["A"]):
+        answer(key, 10, {comment_q.pk: "فضای کار خوب است"})
+    results = pulses.pulse_results(survey=survey)
+    assert results.round.open and results.overall.hidden == "open" and results.overall.answered == 6
+    assert results.overall.enps is None and results.comments == []
+    assert {g.hidden for g in results.teams} == {"open"}
+    assert all(g.answered is None and g.enps is None for g in results.teams)
+    login(client, tenants.owner_a)
+    html = client.get(results_url(survey)).content.decode()
+    assert 'data-hidden="open"' in html and "فضای کار خوب است" not in html
+    assert 'data-testid="pulse-close-button"' in html
+
+    close = reverse("surveys:pulse_close", args=["shop-a", survey.pk])
+    for role in ("supervisor", "agent", "analyst"):
+        login(client, tenants.by_role[role])
+        assert client.post(close, **HX).status_code == 403, role
+    login(client, tenants.outsider_b)
+    assert client.post(close, **HX).status_code == 404
+    assert pulses.pulse_results(survey=survey).round.open
+
+    login(client, tenants.owner_a)
+    closed = client.post(close, **HX).content.decode()
+    assert 'data-testid="pulse-closed"' in closed and 'data-testid="pulse-enps">۱۰۰<' in closed
+    assert "فضای کار خوب است" in closed and 'data-testid="pulse-close-button"' not in closed
+    unused = keys(survey, team=staff["B"])[0]
+    assert answer(unused, 9).status == "expired"
+    entry = AuditEntry.objects.filter(object_id=str(survey.pk)).latest("pk")
+    assert entry.after["closed"] is True and entry.after["unused_links"] == 13
+    again = client.post(close, **HX).content.decode()  # nothing open any more: said on the page
+    assert 'data-testid="pulse-error"' in again
+    with pytest.raises(ValidationError) as refused:
+        pulses.pulse_close(survey=survey, by=tenants.owner_a)
+    assert "round" in refused.value.message_dict
 
 
 # --- Who may see and send ---------------------------------------------------------------------------------

@@ -82,6 +82,10 @@ LIGHT, LIGHT_RATE = 25, 5.0  # a light load first: the latency when the worker k
 TARGET_MS = 1000.0
 FOLLOW_UP_SHARE = 0.2
 EXISTING_SHARE = 0.6
+# The generated agents carry the workspace's backlog (about 470 open conversations each against capacities
+# of 5-30), so routing finds nobody free and queues each arrival. BENCH_INBOUND_ROOM=1 lifts every capacity
+# for the run: each arrival is then assigned (routing's full path and its writes, the heavier case).
+ROOM_TO_ASSIGN = os.environ.get("BENCH_INBOUND_ROOM", "0") == "1"
 
 
 @contextmanager
@@ -92,16 +96,21 @@ def _at_work(workspace: Any) -> Iterator[dict[str, int]]:
     business hours): outside Tehran's working day it finds nobody and each message costs five statements
     less. The run measures the working day's path whatever the clock says. Presence and capacity stay
     as generated (30% of the agents away or offline, loads from the workspace's open conversations)."""
-    profiles = list(AgentProfile.objects.filter(workspace=workspace).only("pk", "shift", "presence"))
-    kept = {profile.pk: profile.shift for profile in profiles}
+    profiles = list(
+        AgentProfile.objects.filter(workspace=workspace).only("pk", "shift", "presence", "capacity")
+    )
+    kept = {profile.pk: (profile.shift, profile.capacity) for profile in profiles}
     all_day = {str(day): ["00:00", "24:00"] for day in range(7)}
-    AgentProfile.objects.filter(workspace=workspace).update(shift=all_day)
+    changes: dict[str, Any] = {"shift": all_day}
+    if ROOM_TO_ASSIGN:
+        changes["capacity"] = 32000  # every online agent can take the arrivals: each one is assigned
+    AgentProfile.objects.filter(workspace=workspace).update(**changes)
     try:
         yield {"agents": len(profiles), "online": sum(1 for p in profiles if p.presence == "online")}
     finally:
         for profile in profiles:
-            profile.shift = kept[profile.pk]
-        AgentProfile.objects.bulk_update(profiles, ["shift"], batch_size=500)
+            profile.shift, profile.capacity = kept[profile.pk]
+        AgentProfile.objects.bulk_update(profiles, ["shift", "capacity"], batch_size=500)
 
 
 def _database_url() -> str:
@@ -358,6 +367,7 @@ def run(*, scale: str, rows: int | None, seed: int, engine: str) -> Outcome:
             "processed": processed - WARM_UP - light,
             "workers": WORKERS,
             "at_work": True,
+            "room_to_assign": ROOM_TO_ASSIGN,
             "agents": staff["agents"],
             "agents_online": staff["online"],
             "assigned_on_arrival": assigned,

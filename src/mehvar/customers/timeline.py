@@ -213,22 +213,18 @@ def activity_record(
     if customer.workspace_id != workspace.pk:
         raise ValidationError({"customer": _("This customer is not in this workspace.")})
     activity_kind = _checked_kind(kind, occurred_at)
-    external_id = external_key(external_id)
-    record_type, record_id = _record_target(record)
-    activity = Activity(
-        workspace=workspace,
-        customer=customer,
+    activity = _new_activity(
         kind=kind,
-        channel=channel,
         occurred_at=occurred_at,
-        summary=summary[:500],
-        data=data or {},
+        summary=summary,
+        channel=channel,
+        data=data,
         source=source,
         external_id=external_id,
-        actor=actor,
-        record_type=record_type,
-        record_id=record_id,
+        record=record,
     )
+    activity.workspace, activity.customer, activity.actor = workspace, customer, actor
+    external_id = activity.external_id
     # One transaction for the row and the customer's moments; inside the caller's transaction no savepoint
     # of its own (an error here fails the caller's work anyway).
     with transaction.atomic(savepoint=False):
@@ -244,6 +240,33 @@ def activity_record(
     if occurred_at < customer.first_seen_at:
         customer.first_seen_at = occurred_at
     return activity
+
+
+def _new_activity(
+    *,
+    kind: str,
+    occurred_at: dt.datetime,
+    summary: str,
+    channel: str,
+    data: dict[str, Any] | None,
+    source: str,
+    external_id: str,
+    record: Model | None,
+) -> Activity:
+    """The row both single paths store (its workspace and customer set by the caller): summary capped,
+    a long external id kept by its digest, the record it points at."""
+    record_type, record_id = _record_target(record)
+    return Activity(
+        kind=kind,
+        channel=channel,
+        occurred_at=occurred_at,
+        summary=summary[:500],
+        data=data or {},
+        source=source,
+        external_id=external_key(external_id),
+        record_type=record_type,
+        record_id=record_id,
+    )
 
 
 def _checked_kind(kind: str, occurred_at: dt.datetime) -> Any:
@@ -276,21 +299,17 @@ def activity_insert(
     activity_kind = _checked_kind(kind, occurred_at)
     if not (source and external_id):
         raise ValueError("activity_insert needs a source and an external id")
-    external_id = external_key(external_id)
-    record_type, record_id = _record_target(record)
-    activity = Activity(
-        workspace_id=workspace_id,
-        customer_id=customer_id,
+    activity = _new_activity(
         kind=kind,
-        channel=channel,
         occurred_at=occurred_at,
-        summary=summary[:500],
-        data=data or {},
+        summary=summary,
+        channel=channel,
+        data=data,
         source=source,
         external_id=external_id,
-        record_type=record_type,
-        record_id=record_id,
+        record=record,
     )
+    activity.workspace_id, activity.customer_id = workspace_id, customer_id
     with transaction.atomic(savepoint=False):
         if not _insert_unless_stored(activity):
             return False

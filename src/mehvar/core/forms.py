@@ -129,3 +129,23 @@ class PersianIntegerField(forms.IntegerField):
         if re.fullmatch(r"\d+[.]\d+", body):
             raise ValidationError(_("Enter a whole number, without a decimal part."), code="invalid")
         raise ValidationError(_("Enter a whole number, for example 1250 or ۱۲۵۰."), code="invalid")
+
+
+class SpreadsheetUploadForm(forms.Form):
+    """One CSV or XLSX file for an upload page with fixed columns (``core.spreadsheet_uploads``)."""
+
+    file = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}))
+
+    def __init__(self, *args: Any, max_rows: int, max_megabytes: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("File")
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8 or Windows-1256) or XLSX, at most %(size)s MB and %(rows)s rows. "
+            "The first row names the columns."
+        ) % {"size": _number(max_megabytes), "rows": _number(max_rows)}
+
+
+def _number(value: int) -> str:
+    """A whole number with thousands separated, in the active language's digits (۲۰٬۰۰۰ or 20,000)."""
+    text = f"{value:,}"
+    return localize_digits(text.replace(",", "٬"), "fa") if _digits() == "fa" else text

@@ -19,13 +19,12 @@ The steps, each a function here:
 
 CSV files may be UTF-8 (with or without a byte-order mark) or Windows-1256 (what Excel writes for Persian on
 older Windows); the separator is detected (comma, semicolon, tab). XLSX files are read with openpyxl in
-read-only mode; formulas are never evaluated, and a cell holding one is a row error.
+read-only mode; formulas are never evaluated, and a cell holding one is a row error. The file reading is
+``mehvar.core.spreadsheets`` (shared with the survey-response and review upload pages).
 """
 
-import codecs
 import csv
 import dataclasses
-import datetime as dt
 import hashlib
 import io
 import itertools
@@ -45,6 +44,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mehvar.core import spreadsheets
 from mehvar.core.audit import audit_record
 from mehvar.core.jalali import JalaliDateError, parse_date
 from mehvar.core.models import AuditEntry, Membership, Workspace
@@ -60,7 +60,7 @@ MAX_COLUMNS = 200
 PREVIEW_ROWS = 10
 RESOLVE_BATCH = matching.BULK_MAX_ITEMS
 PROGRESS_EVERY = 500
-SNIFF_BYTES = 64 * 1024
+SNIFF_BYTES = spreadsheets.SNIFF_BYTES
 CUSTOM_PREFIX = "custom."
 TEXT_MAX_LENGTH = 500
 TAG_MAX_LENGTH = 60
@@ -137,43 +137,17 @@ _GUESSES: dict[str, tuple[str, ...]] = {
     "tags": ("برچسب", "برچسب ها", "برچسبها", "تگ", "تگ ها", "tags", "tag", "labels", "label"),
 }
 
-_BINARY_SIGNATURES = (
-    b"\x89PNG",
-    b"\xff\xd8\xff",
-    b"GIF8",
-    b"%PDF",
-    b"PK\x03\x04",
-    b"\xd0\xcf\x11\xe0",  # old .xls and other OLE files
-    b"\x1f\x8b",
-    b"Rar!",
-    b"7z\xbc\xaf",
-    b"MZ",
-)
 _TAG_SPLIT = re.compile(r"[,،;؛|]")
 _TRUE = {"1", "yes", "y", "true", "بله", "آری", "اری", "بلی", "دارد", "✓", "✔"}
 _FALSE = {"0", "no", "n", "false", "خیر", "نه", "ندارد", "✗", "✘"}
 
 
-class Formula:
-    """A spreadsheet cell holding a formula: never evaluated, always reported."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def _error(message: str, code: str = "invalid") -> ValidationError:
-    return ValidationError({"file": message}, code=code)
+Formula = spreadsheets.Formula
+_error = spreadsheets.file_error
 
 
 def _too_many_rows() -> ValidationError:
-    return _error(
-        _("The file has more than %(max)s rows. Split it into files of at most %(max)s rows each.")
-        % {"max": f"{MAX_ROWS:,}"},
-        "too_many_rows",
-    )
+    return spreadsheets.too_many_rows(MAX_ROWS)
 
 
 def _header_key(header: str) -> str:
@@ -186,113 +160,6 @@ def headers_key(headers: list[str]) -> str:
 
 
 # --- Reading files ----------------------------------------------------------------------------------------
-
-
-def _check_not_binary(sample: bytes) -> None:
-    if sample.startswith(_BINARY_SIGNATURES) or b"\x00" in sample:
-        raise _error(
-            _("This file is not a CSV text file (it looks like an image or another binary file)."),
-            "not_csv",
-        )
-
-
-def _detect_encoding(path: Path, sample: bytes) -> str:
-    """utf-8-sig with a byte-order mark; utf-8 when the whole file decodes as UTF-8; else Windows-1256."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as raw:
-            while chunk := raw.read(1024 * 1024):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1256"
-    return "utf-8"
-
-
-def _check_text(text: str) -> None:
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
-    if controls > max(2, len(text) // 100):
-        raise _error(_("This file is not a CSV text file: it holds unreadable characters."), "not_csv")
-
-
-def _csv_reader(path: Path) -> tuple[Iterator[list[str]], str]:
-    with path.open("rb") as raw:
-        sample = raw.read(SNIFF_BYTES)
-    _check_not_binary(sample)
-    encoding = _detect_encoding(path, sample)
-    text_sample = sample.decode(encoding, errors="ignore")
-    _check_text(text_sample)
-    try:
-        delimiter = csv.Sniffer().sniff(text_sample[:8192], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-
-    def rows() -> Iterator[list[str]]:
-        with path.open(encoding=encoding, newline="") as handle:
-            try:
-                yield from csv.reader(handle, delimiter=delimiter)
-            except UnicodeDecodeError as error:
-                raise _error(
-                    _("The file mixes text encodings: save it again as UTF-8 CSV."), "encoding"
-                ) from error
-            except csv.Error as error:
-                raise _error(_("The file is not a well-formed CSV file."), "not_csv") from error
-
-    return rows(), encoding
-
-
-def _cell_value(cell: Any) -> Any:
-    if getattr(cell, "data_type", None) == "f":
-        return Formula(str(cell.value))
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith("="):
-        return Formula(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
-        sheet = workbook.worksheets[0]
-    except (
-        Exception
-    ) as error:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors…) for a damaged file
-        raise _error(_("This file is not a readable XLSX spreadsheet."), "not_xlsx") from error
-    try:
-        # The sheet's own dimension, when it states one, refuses a huge sheet without reading it.
-        if (sheet.max_row or 0) > MAX_ROWS + 1:
-            raise _too_many_rows()
-        # A dimension may also understate the rows: read them all (the caller counts and stops).
-        sheet.reset_dimensions()
-        for row in sheet.iter_rows():
-            yield [_cell_value(cell) for cell in row]
-    finally:
-        workbook.close()
-
-
-def _file_rows(path: Path, file_format: str) -> Iterator[list[Any]]:
-    """Every row of the file (the header row first), as lists of strings or :class:`Formula`."""
-    if file_format == "xlsx":
-        return _xlsx_rows(path)
-    return _csv_reader(path)[0]
-
-
-def _is_blank(row: list[Any]) -> bool:
-    return all(not (str(cell).strip()) for cell in row)
 
 
 def _headers(first: list[Any]) -> list[str]:
@@ -311,21 +178,7 @@ def _headers(first: list[Any]) -> list[str]:
 
 
 def _numbered_rows(path: Path, file_format: str) -> tuple[list[Any] | None, Iterator[tuple[int, list[Any]]]]:
-    """The header row (the first non-blank one) and then (spreadsheet row number, cells) for every non-blank
-    row after it."""
-    rows = enumerate(_file_rows(path, file_format), start=1)
-    header = None
-    for _number, row in rows:
-        if not _is_blank(row):
-            header = row
-            break
-
-    def data() -> Iterator[tuple[int, list[Any]]]:
-        for number, row in rows:
-            if not _is_blank(row):
-                yield number, row
-
-    return header, data()
+    return spreadsheets.numbered_rows(path, file_format, max_rows=MAX_ROWS)
 
 
 def _data_rows(imp: Import) -> Iterator[tuple[int, list[Any]]]:
@@ -409,35 +262,10 @@ def import_create(*, acting: Membership, uploaded_file: Any) -> Import:
     _require_edit(acting)
     workspace = acting.workspace
     name = Path(str(getattr(uploaded_file, "name", "") or "import.csv")).name[:255]
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > MAX_FILE_BYTES:
-        raise _error(
-            _("The file is too big (%(size)s MB). The largest file accepted is %(max)s MB.")
-            % {"size": f"{size / 1024 / 1024:.1f}", "max": MAX_FILE_BYTES // 1024 // 1024},
-            "too_big",
-        )
-    suffix = Path(name).suffix.lower()
-    if suffix not in {".csv", ".txt", ".xlsx"}:
-        raise _error(_("Upload a CSV or XLSX (Excel) file."), "format")
-    file_format = "xlsx" if suffix == ".xlsx" else "csv"
+    file_format = spreadsheets.upload_format(name)
     path = _storage_dir(workspace) / f"{uuid.uuid4().hex}.{file_format}"
-    written = 0
+    spreadsheets.upload_save(uploaded_file, path, file_format=file_format, max_bytes=MAX_FILE_BYTES)
     try:
-        with path.open("wb") as out:
-            chunks = uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else [uploaded_file.read()]
-            for chunk in chunks:
-                written += len(chunk)
-                if written > MAX_FILE_BYTES:
-                    raise _error(
-                        _("The file is too big. The largest file accepted is %(max)s MB.")
-                        % {"max": MAX_FILE_BYTES // 1024 // 1024},
-                        "too_big",
-                    )
-                out.write(chunk)
-        if file_format == "xlsx":
-            with path.open("rb") as raw:
-                if raw.read(4) != b"PK\x03\x04":
-                    raise _error(_("This file is not a readable XLSX spreadsheet."), "not_xlsx")
         headers, total = _scan(path, file_format)
     except BaseException:
         path.unlink(missing_ok=True)

@@ -65,6 +65,7 @@ def feedback_page(request: HttpRequest) -> HttpResponse:
             "next_url": "?" + following.urlencode() if page.next else "",
             "is_later_page": bool(request.GET.get("cursor")),
             "may_try": role_has(member.role, Perm.FEEDBACK_ANALYZE),
+            "may_import_reviews": role_has(member.role, Perm.CUSTOMERS_EDIT),
             "try_form": TryForm(),
         },
     )

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from mehvar.surveys import views_pulse, views_staff
+from mehvar.surveys import views_import, views_pulse, views_staff
 
 app_name = "surveys"
 urlpatterns = [
@@ -13,6 +13,12 @@ urlpatterns = [
     path("recovery/", views_staff.recovery_list, name="recovery"),
     path("recovery/<int:task_id>/close/", views_staff.recovery_close, name="recovery_close"),
     path("<int:survey_id>/", views_staff.survey_edit, name="edit"),
+    path("<int:survey_id>/import/", views_import.responses_import, name="import"),
+    path(
+        "<int:survey_id>/import/template.csv",
+        views_import.responses_import_template,
+        name="import_template",
+    ),
     path("<int:survey_id>/questions/", views_staff.question_add, name="question_add"),
     path("<int:survey_id>/questions/<int:question_id>/", views_staff.question_edit, name="question_edit"),
     path(

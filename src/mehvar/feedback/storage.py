@@ -28,7 +28,7 @@ from mehvar.feedback.corpus import CORPUS_DIR, corpus_files, corpus_fingerprint
 from mehvar.feedback.features import FEATURE_VERSION
 from mehvar.feedback.training import SETTINGS, FeedbackModel, ModelSettings
 
-FORMAT = "mehvar-feedback-model/1"
+FORMAT = "mehvar-feedback-model/2"  # 2: coefficients stored as (features, heads)
 
 
 class ModelFileError(Exception):

@@ -14,7 +14,10 @@ the same sparse matrix:
 
 After fitting, the heads' coefficients are stacked into one matrix, so that analysing a batch is two
 vectoriser transforms and one sparse × dense product, then a softmax or sigmoid per head (no per-head
-scikit-learn calls). Settings (n-gram ranges, C, class weights, thresholds) were chosen by cross-validation
+scikit-learn calls). The matrix is kept as (features, heads' columns), contiguous: multiplying by a
+transposed view made SciPy copy all of it on every call (0.65 ms for one comment, most of its time).
+
+Settings (n-gram ranges, C, class weights, thresholds) were chosen by cross-validation
 on the corpus only (``mehvar feedback cv``; figures in docs/feedback-analysis.md).
 """
 
@@ -69,7 +72,7 @@ SETTINGS = ModelSettings()
 class Head:
     name: str
     labels: tuple[str, ...]  # class names; a binary head has ("no", "yes")
-    start: int  # its rows in the stacked coefficient matrix
+    start: int  # its columns in the stacked coefficient matrix
     stop: int
 
     @property
@@ -91,7 +94,7 @@ class Predictions:
 class FeedbackModel:
     word: TfidfVectorizer
     char: TfidfVectorizer
-    coef: np.ndarray  # (heads' rows, features), float32
+    coef: np.ndarray  # (features, heads' columns), float32, C-contiguous: see the module's docstring
     intercept: np.ndarray
     heads: list[Head]
     settings: ModelSettings
@@ -111,7 +114,7 @@ class FeedbackModel:
 
     def predict(self, texts: Sequence[str], *, prepared: Sequence[str] | None = None) -> Predictions:
         features = prepared if prepared is not None else feature_texts(list(texts))
-        scores = np.asarray(self.matrix(features) @ self.coef.T) + self.intercept
+        scores = np.asarray(self.matrix(features) @ self.coef) + self.intercept
         out: dict[str, np.ndarray] = {}
         for head in self.heads:
             block = scores[:, head.start : head.stop]
@@ -258,7 +261,7 @@ def _train(
     return FeedbackModel(
         word=word,
         char=char,
-        coef=np.vstack(rows).astype(np.float32),
+        coef=np.ascontiguousarray(np.vstack(rows).T, dtype=np.float32),
         intercept=np.concatenate(intercepts).astype(np.float32),
         heads=heads,
         settings=settings,

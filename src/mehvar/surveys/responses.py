@@ -372,6 +372,10 @@ def response_submit(
     survey = invitation.survey
     language = language if language in ("fa", "en") else invitation.language
     questions = questions if questions is not None else questions_cached(survey)
+    if not survey.anonymous and invitation.answered_at is None:
+        first = _first_form(invitation, data, shown, language, questions, now)
+        if first is not None:
+            return first
     _lock(invitation)
     answered = invitation.answered_at is not None
     # Unanswered, the invitation has no response (every answer marks it answered in its own transaction).
@@ -384,7 +388,7 @@ def response_submit(
     if missing:
         return SubmitOutcome("more", None, given)
     values: dict[int, int | None] = {qid: a.value for qid, a in kept.items()}
-    values.update({qid: p.value for qid, p in parsed.items()})
+    values.update(_values(parsed))
     created = response is None
     if survey.anonymous:
         if not _mark_answered(invitation, now):
@@ -413,6 +417,48 @@ def response_submit(
         if claimed != 1:
             return SubmitOutcome("duplicate", response)
         response.submitted_at, response.language = now, language
+    return _form_store(invitation, response, parsed, kept, given, questions, now, created=created)
+
+
+def _first_form(
+    invitation: Invitation,
+    data: Mapping[int, Any],
+    shown: Collection[int],
+    language: str,
+    questions: list[Question],
+    now: dt.datetime,
+) -> SubmitOutcome | None:
+    """The usual case, a first answer to an identified survey, in fewer statements: a complete, valid form
+    claims the invitation (the claim's UPDATE holds the row, as the one-tap answer's does) and, an unanswered
+    invitation having no response yet, stores it at once. None when the form is incomplete or invalid, or
+    someone answered meanwhile (a tap): the caller reads everything again under the lock and decides."""
+    try:
+        parsed, given = _parse_form(questions, data, {})
+    except ValidationError:
+        return None
+    if any(q.pk not in shown for q in applicable(questions, given)) or not _mark_answered(invitation, now):
+        return None
+    score = _score(_values(parsed), questions)
+    response = _response_create(invitation, language=language, now=now, score=score, submitted_at=now)
+    return _form_store(invitation, response, parsed, {}, given, questions, now, created=True)
+
+
+def _values(parsed: Mapping[int, Parsed]) -> dict[int, int | None]:
+    return {qid: p.value for qid, p in parsed.items()}
+
+
+def _form_store(
+    invitation: Invitation,
+    response: Response,
+    parsed: Mapping[int, Parsed],
+    kept: Mapping[int, Answer],
+    given: dict[int, Any],
+    questions: list[Question],
+    now: dt.datetime,
+    *,
+    created: bool,
+) -> SubmitOutcome:
+    """The form's new answers (their comments read), then the response's score, timeline and closed loop."""
     texts = [p for p in parsed.values() if p.text]
     for item, reading in zip(
         texts, comments.readings([p.text for p in texts], workspace=invitation.workspace), strict=True
@@ -426,7 +472,7 @@ def response_submit(
         [_answer(response, by_id[qid], item, "form", now) for qid, item in parsed.items()]
     )
     answers = {**kept, **{answer.question_id: answer for answer in new}}
-    if not survey.anonymous:
+    if not invitation.survey.anonymous:
         _scored(response, answers, questions)
         _after(response, answers, questions, now, created=created)
     return SubmitOutcome("stored", response, given)

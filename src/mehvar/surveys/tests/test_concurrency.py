@@ -79,3 +79,24 @@ def test_two_taps_at_once_store_one_answer(invited):
     assert statuses == ["already_answered", "recorded"]
     assert Response.objects.count() == 1
     assert Answer.objects.count() == 1
+
+
+def test_a_form_read_before_a_tap_keeps_the_tapped_answer(invited):
+    """The page read the invitation unanswered; a tap answered it before the form arrived: the form's claim
+    finds it taken, and the form is read again under the lock, keeping the tapped score."""
+    survey, invitation = invited
+    main, low, _high = questions(survey)
+    stale = reload(invitation)
+    assert stale.answered_at is None
+    tapped = answer_one_tap(invitation=reload(invitation), question=main, raw_value="3", now=tehran())
+    assert tapped.status == "recorded"
+    outcome = response_submit(
+        invitation=stale, data={main.pk: "10", low.pk: "دیر رسید"}, shown={main.pk, low.pk}, now=tehran()
+    )
+    assert outcome.status == "stored"
+    response = Response.objects.get()
+    assert (response.score, response.submitted_at is not None) == (3, True)
+    assert sorted(
+        Answer.objects.filter(response=response).values_list("value", flat=True), key=str
+    ) == sorted([3, None], key=str)
+    assert RecoveryTask.objects.get().comment == "دیر رسید"

@@ -107,9 +107,10 @@ def test_the_form_stores_the_response_in_a_few_statements(
 ):
     main, _low, high = questions(survey)
     data = {"shown": [main.pk, high.pk], f"q{main.pk}": "10", f"q{high.pk}": "همه چیز عالی بود"}
-    # The invitation; then in the transaction: the lock, the response (submitted, with its score), answered,
-    # both answers in one statement, the timeline entry, the customer's moments, the last NPS.
-    with django_assert_num_queries(1 + 2 + 7):
+    # The invitation; then in the transaction: the claim (answered, which also locks the row), the response
+    # (submitted, with its score), both answers in one statement, the timeline entry, the customer's
+    # moments, the last NPS.
+    with django_assert_num_queries(1 + 2 + 6):
         sent = client.post(links.survey_path(invitation), data)
     assert sent.status_code == 302 and "/thanks/" in sent["Location"]
     response = Response.objects.get(invitation=invitation)

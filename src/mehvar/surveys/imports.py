@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mehvar.core.audit import audit_record
@@ -86,6 +87,9 @@ def responses_import(
     ``channel`` (sms, email…) and ``language`` (fa, en), and ``answers``: ``{"question": <id>}`` or
     ``{"position": <position>}`` with ``value`` (a scale), ``choices`` (choice keys) or ``text``."""
     require(acting, Perm.SURVEYS_MANAGE, survey.workspace_id)
+    if survey.kind == SurveyKind.ENPS:
+        # Staff answers are anonymous and come only through pulses (docs/enps.md): none can be imported.
+        raise ValidationError({"survey": _("eNPS answers cannot be imported")}, code="invalid")
     now = now or timezone.now()
     questions = questions_of(survey)
     external_ids = [

@@ -48,12 +48,15 @@ from mehvar.surveys.models import (
     Response,
     Survey,
     SurveyKind,
+    SurveySettings,
 )
 from mehvar.surveys.questions import invalid, questions_of, require
 from mehvar.surveys.responses import Parsed, answer_parse, applicable
+from mehvar.surveys.timing import in_quiet_hours
 
 logger = logging.getLogger(__name__)
 A = AuditEntry.Action
+REMINDER_SWEEP = 500  # links reminded per workspace and run (the task runs every 15 minutes)
 
 
 # --- Links ------------------------------------------------------------------------------------------------
@@ -243,11 +246,62 @@ def pulse_close(*, survey: Survey, by: Membership, now: dt.datetime | None = Non
     return open_round["unused"]
 
 
+def pulse_reminders_due(*, now: dt.datetime | None = None) -> int:
+    """The one reminder of an open round: to each member who has not answered ``reminder_after_days`` (the
+    workspace's survey setting; 0: never) after the round was sent, outside quiet hours, by e-mail after
+    commit. Each link is claimed first (``reminded_at``, a conditional UPDATE), so a second worker or a
+    re-run never reminds anyone twice. Who answered is known only as "this link was used", as for the
+    round's response rate; the reminder reveals nothing of any answer. Returns how many were reminded."""
+    now = now or timezone.now()
+    reminded = 0
+    configs = SurveySettings.objects.select_related("workspace").filter(reminder_after_days__gt=0)
+    for config in configs.order_by("workspace_id"):
+        if in_quiet_hours(now, start=config.quiet_start, end=config.quiet_end):
+            continue
+        due = PulseInvitation.objects.filter(
+            workspace_id=config.workspace_id,
+            reminded_at__isnull=True,
+            answered_at__isnull=True,
+            sent_at__lte=now - dt.timedelta(days=config.reminder_after_days),
+            expires_at__gt=now,
+        ).select_related("survey__workspace", "membership__user")
+        by_survey: dict[int, list[PulseInvitation]] = {}
+        with transaction.atomic():
+            for pulse in due.order_by("pk")[:REMINDER_SWEEP]:
+                claimed = PulseInvitation.objects.filter(
+                    pk=pulse.pk, workspace_id=pulse.workspace_id, reminded_at__isnull=True
+                ).update(reminded_at=now)
+                if claimed and pulse.membership.user.is_active and pulse.membership.user.email:
+                    by_survey.setdefault(pulse.survey_id, []).append(pulse)
+            for pulses in by_survey.values():
+                mails = [
+                    (pulse_url(p), p.membership.user.email, p.language, p.membership.user.full_name)
+                    for p in pulses
+                ]
+                transaction.on_commit(
+                    partial(
+                        _mail,
+                        survey=pulses[0].survey,
+                        mails=mails,
+                        expires_at=pulses[0].expires_at,
+                        min_group=config.enps_min_group,
+                        reminder=True,
+                    )
+                )
+                reminded += len(pulses)
+    return reminded
+
+
 def _mail(
-    *, survey: Survey, mails: list[tuple[str, str, str, str]], expires_at: dt.datetime, min_group: int
+    *,
+    survey: Survey,
+    mails: list[tuple[str, str, str, str]],
+    expires_at: dt.datetime,
+    min_group: int,
+    reminder: bool = False,
 ) -> None:
     """One e-mail per member, in their language, over one connection; a failed address does not stop the
-    others."""
+    others. ``reminder``: the round's one reminder (the same link, and a line saying so)."""
     messages = []
     for link, email, language, name in mails:
         with translation.override(language):
@@ -258,8 +312,11 @@ def _mail(
                 "link": link,
                 "min_group": min_group,
                 "until": format_date(expires_at, style="long"),
+                "reminder": reminder,
             }
             subject = _("%(workspace)s: a one-minute anonymous survey") % {"workspace": survey.workspace.name}
+            if reminder:
+                subject = _("Reminder: %(subject)s") % {"subject": subject}
             body = render_to_string("surveys/pulse/email.txt", context)
         messages.append(EmailMessage(subject, body, None, [email]))
     try:

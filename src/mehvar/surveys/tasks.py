@@ -23,6 +23,14 @@ def survey_reminders_task() -> int:
     return invitations_remind_due()
 
 
+@periodic(every=dt.timedelta(minutes=15))
+@task()
+def survey_pulse_reminders_task() -> int:
+    from mehvar.surveys.pulses import pulse_reminders_due
+
+    return pulse_reminders_due()
+
+
 @periodic(every=dt.timedelta(minutes=10))
 @task()
 def survey_activity_triggers_task() -> int:

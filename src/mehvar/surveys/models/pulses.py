@@ -39,6 +39,7 @@ class PulseInvitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"))
 
     class Meta:

@@ -10,7 +10,7 @@ from mehvar.api.tests.apiclient import call, fields, message_of, problem
 from mehvar.core.models import AuditEntry
 from mehvar.customers.models import Activity, Customer
 from mehvar.surveys import authoring
-from mehvar.surveys.models import Answer, Invitation, RecoveryTask, Response, ScoreMonth, TopicMonth
+from mehvar.surveys.models import Answer, Invitation, RecoveryTask, Response, ScoreMonth, Survey, TopicMonth
 from mehvar.surveys.reports.rollups import month_of, rolled_month, workspace_rollup
 from mehvar.surveys.tests.support import TEHRAN, customer, nps_survey, questions
 
@@ -179,9 +179,10 @@ def test_last_nps_moves_only_to_a_newer_answer(client, tenants, survey):
 
 
 def test_anonymous_survey_imports_without_a_customer(client, tenants):
-    enps = authoring.survey_create(acting=tenants.owner_a, kind="enps", title_fa="حال تیم")
-    assert enps.anonymous
-    score = questions(enps)[0]
+    anonymous = nps_survey(tenants.owner_a, trigger="manual")  # an anonymous customer survey
+    Survey.objects.filter(pk=anonymous.pk).update(anonymous=True)
+    anonymous.refresh_from_db()
+    score = questions(anonymous)[0]
     items = [
         {
             "external_id": "e-1",
@@ -189,14 +190,14 @@ def test_anonymous_survey_imports_without_a_customer(client, tenants):
             "answers": [{"question": score.pk, "value": 8}],
         }
     ]
-    assert _import(client, tenants, enps, items).json()["items"][0]["customer_id"] is None
-    stored = Response.objects.get(survey=enps)
+    assert _import(client, tenants, anonymous, items).json()["items"][0]["customer_id"] is None
+    stored = Response.objects.get(survey=anonymous)
     assert stored.customer_id is None and stored.score == 8
     assert stored.created_at == dt.datetime(2024, 10, 6, tzinfo=dt.UTC)  # only the day is kept
     assert not Activity.objects.filter(source="survey-import").exists()
     person = customer(tenants.owner_a)
     named = [{**items[0], "external_id": "e-2", "customer_id": person.pk}]
-    body = problem(_import(client, tenants, enps, named), 422)
+    body = problem(_import(client, tenants, anonymous, named), 422)
     assert fields(body) == {"items.0.customer_id"}
 
 
@@ -228,3 +229,17 @@ def test_who_may_import(client, tenants, survey):
     assert problem(_import(client, tenants, survey, items, who="agent"), 403)
     assert problem(_import(client, tenants, survey, items, who="outsider"), 404)
     assert _import(client, tenants, survey, items, who="marketer").status_code == 200
+
+
+def test_an_enps_survey_takes_no_import(client, tenants):
+    """Staff answers are anonymous and come only through pulses: the API names the survey, stores nothing."""
+    enps = authoring.survey_create(
+        acting=tenants.owner_a, kind="enps", title_fa="حال‌وهوای کار", trigger="manual"
+    )
+    main = questions(enps)[0]
+    items = [
+        {"external_id": "e-1", "answered_at": "1403/07/15", "answers": [{"question": main.pk, "value": 9}]}
+    ]
+    body = problem(_import(client, tenants, enps, items), 422)
+    assert fields(body) == {"survey"} and "eNPS" in message_of(body, "survey")
+    assert not Response.objects.filter(survey=enps).exists()

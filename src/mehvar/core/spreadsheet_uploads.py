@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -321,6 +322,17 @@ def upload_from_form(form: Any, target: SheetTarget) -> UploadOutcome | None:
         by_field = error.message_dict if hasattr(error, "error_dict") else {}
         form.add_error("file", by_field.get("file", error.messages))
         return None
+
+
+def upload_page(request: Any, target: SheetTarget, template: str, context: Mapping[str, Any]) -> Any:
+    """An upload page: the form on GET; on POST the file stored through ``target`` and the outcome shown,
+    answered 422 when nothing was stored (a refused file or rows with problems)."""
+    form = upload_form(request.POST or None, request.FILES or None)
+    outcome = upload_from_form(form, target) if request.method == "POST" else None
+    failed = request.method == "POST" and (outcome is None or bool(outcome.problems))
+    return render(
+        request, template, {**context, "form": form, "outcome": outcome}, status=422 if failed else 200
+    )
 
 
 def template_csv(columns: Sequence[str]) -> bytes:

@@ -5,7 +5,6 @@ an import creates customers and timeline entries.
 Thin views over ``core.spreadsheet_uploads`` with ``review_sheet.ReviewsSheet`` as the target."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mehvar.core import spreadsheet_uploads
@@ -18,21 +17,14 @@ from mehvar.feedback import review_sheet
 @require_http_methods(["GET", "POST"])
 def reviews_import(request: HttpRequest) -> HttpResponse:
     sheet = review_sheet.ReviewsSheet(acting=request.membership)  # type: ignore[attr-defined]
-    form = spreadsheet_uploads.upload_form(request.POST or None, request.FILES or None)
-    outcome = None
-    if request.method == "POST":
-        outcome = spreadsheet_uploads.upload_from_form(form, sheet)
-    failed = request.method == "POST" and (outcome is None or bool(outcome.problems))
-    return render(
+    return spreadsheet_uploads.upload_page(
         request,
+        sheet,
         "feedback/reviews_import.html",
         {
-            "form": form,
-            "outcome": outcome,
             "guide": review_sheet.column_guide(),
             "may_see_feedback": role_has(request.membership.role, Perm.FEEDBACK_CORRECT),  # type: ignore[attr-defined]
         },
-        status=422 if failed else 200,
     )
 
 

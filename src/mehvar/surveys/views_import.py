@@ -32,21 +32,8 @@ def responses_import(request: HttpRequest, survey_id: int) -> HttpResponse:
     if survey.kind == SurveyKind.ENPS:
         return _refused(request, survey)
     sheet = import_sheet.ResponsesSheet(acting=request.membership, survey=survey)  # type: ignore[attr-defined]
-    form = spreadsheet_uploads.upload_form(request.POST or None, request.FILES or None)
-    outcome = None
-    if request.method == "POST":
-        outcome = spreadsheet_uploads.upload_from_form(form, sheet)
-    failed = request.method == "POST" and (outcome is None or bool(outcome.problems))
-    return render(
-        request,
-        TEMPLATE,
-        {
-            "survey": survey,
-            "form": form,
-            "outcome": outcome,
-            "guide": import_sheet.column_guide(sheet),
-        },
-        status=422 if failed else 200,
+    return spreadsheet_uploads.upload_page(
+        request, sheet, TEMPLATE, {"survey": survey, "guide": import_sheet.column_guide(sheet)}
     )
 
 

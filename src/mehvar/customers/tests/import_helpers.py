@@ -1,4 +1,5 @@
-"""Small helpers for the import tests: uploaded files built in memory."""
+"""Small helpers for the spreadsheet import tests (customers, survey responses, reviews): uploaded files
+built in memory."""
 
 import io
 

@@ -3,15 +3,14 @@ every bad row named with nothing stored, a second upload that creates nothing, t
 the feedback page, and who may open it (``customers.edit``, as the reviews API)."""
 
 import html
-import io
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mehvar.core.roles import ROLE_PERMISSIONS, Perm, Role
 from mehvar.customers.models import Activity, Customer
+from mehvar.customers.tests.import_helpers import csv_file, xlsx_file
 from mehvar.feedback.models import Review
 from mehvar.testing import login
 
@@ -28,22 +27,6 @@ GOOD = (
 
 def url(name, slug="shop-a"):
     return reverse(f"feedback:{name}", args=[slug])
-
-
-def csv_file(text, name="reviews.csv"):
-    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
-
-
-def xlsx_file(rows, name="reviews.xlsx"):
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
 
 
 def upload(client, content, slug="shop-a"):

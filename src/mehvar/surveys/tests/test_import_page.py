@@ -4,7 +4,6 @@ chunk, a second upload that creates nothing, files refused as a whole without a 
 refused, and who may open it."""
 
 import html
-import io
 import re
 
 import pytest
@@ -13,6 +12,7 @@ from django.urls import reverse
 
 from mehvar.core import spreadsheet_uploads
 from mehvar.customers.models import Customer
+from mehvar.customers.tests.import_helpers import csv_file, xlsx_file
 from mehvar.surveys import authoring
 from mehvar.surveys.models import Answer, Response
 from mehvar.surveys.questions import question_add
@@ -32,22 +32,6 @@ GOOD = (
 
 def url(name, *args, slug="shop-a"):
     return reverse(f"surveys:{name}", args=[slug, *args])
-
-
-def csv_file(text, name="responses.csv", encoding="utf-8"):
-    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
-
-
-def xlsx_file(rows, name="responses.xlsx"):
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
 
 
 def upload(client, survey, content, slug="shop-a"):

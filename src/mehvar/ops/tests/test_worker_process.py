@@ -61,3 +61,33 @@ def test_max_tasks_stops_after_that_many(worker_process):
     worker = worker_process("--max-tasks", "2", "--no-schedule", "--interval", "0.1")
     assert worker.process.wait(60) == 0, worker.output
     assert sorted(status(r.id) for r in results) == ["READY", "SUCCESSFUL", "SUCCESSFUL"]
+
+
+def _idle_worker():
+    from mehvar.ops.management.commands.worker import GracefulWorker
+
+    return GracefulWorker(
+        queue_names=["*"],
+        excluded_queue_names=[],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_first_signal_never_exits_mid_statement_a_second_aborts():
+    """The library exits from the signal handler when no task runs, even inside its claim transaction (a
+    SIGTERM during that COMMIT ended the process with an error); ours only ends the loop."""
+    worker = _idle_worker()
+    worker.shutdown(signal.SIGTERM, None)  # no SystemExit here: the statement under way finishes
+    assert worker.running is False
+    worker.run()  # the loop sees it is stopped and returns without claiming anything
+    with pytest.raises(SystemExit) as aborted:
+        worker.shutdown(signal.SIGTERM, None)
+    assert aborted.value.code == 1
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)

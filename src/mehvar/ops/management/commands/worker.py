@@ -2,10 +2,13 @@
 
 The main thread runs django_tasks_db's worker loop over every queue; a second thread writes the heartbeat and
 ticks the scheduler (mehvar.ops.heartbeat). SIGINT (Ctrl-C) or SIGTERM stops it cleanly: the running task is
-finished first, a second signal aborts it.
+finished first, a second signal aborts it (``GracefulWorker``).
 """
 
+import logging
+import signal
 from argparse import ArgumentParser
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +18,26 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from mehvar.ops.heartbeat import Heartbeat, new_worker_id
+
+logger = logging.getLogger(__name__)
+
+
+class GracefulWorker(Worker):
+    """django_tasks_db's worker, stopped only between statements by a first signal.
+
+    The library's worker exits at once (``sys.exit`` from the signal handler) when a signal arrives while no
+    task runs, which includes the moment it claims the next task inside its claim transaction: a SystemExit in
+    the middle of that COMMIT leaves the connection mid-statement, and the process ends with an error instead
+    of stopping cleanly. Here the first signal only ends the loop: a claim in progress commits, a claimed task
+    runs to its end, and the worker leaves before its next poll (within ``--interval``). A second signal
+    aborts at once, as in the library."""
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        if not self.running:
+            super().shutdown(signum, frame)  # the second signal: abort now
+            return
+        logger.warning("Received %s: stopping after the current step.", signal.strsignal(signum))
+        self.running = False
 
 
 class Command(BaseCommand):
@@ -64,7 +87,7 @@ class Command(BaseCommand):
         if len(worker_id) > 64:
             raise CommandError("--worker-id must be at most 64 characters.")
 
-        worker = Worker(
+        worker = GracefulWorker(
             queue_names=["*"],
             excluded_queue_names=[],
             interval=interval,

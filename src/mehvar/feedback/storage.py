@@ -26,9 +26,10 @@ from django.conf import settings
 
 from mehvar.feedback.corpus import CORPUS_DIR, corpus_files, corpus_fingerprint
 from mehvar.feedback.features import FEATURE_VERSION
+from mehvar.feedback.lexicon_features import lexicon_fingerprint
 from mehvar.feedback.training import SETTINGS, FeedbackModel, ModelSettings
 
-FORMAT = "mehvar-feedback-model/2"  # 2: coefficients stored as (features, heads)
+FORMAT = "mehvar-feedback-model/3"  # 2: coefficients stored as (features, heads); 3: the sentiment lexicon
 
 
 class ModelFileError(Exception):
@@ -65,7 +66,14 @@ def base_fingerprint(model_settings: ModelSettings = SETTINGS, corpus_dir: Path 
         corpus = corpus_fingerprint(corpus_dir)
         _corpus_cache.clear()
         _corpus_cache[stats] = corpus
-    parts = [FORMAT, FEATURE_VERSION, sklearn.__version__, json.dumps(model_settings.as_dict()), corpus]
+    parts = [
+        FORMAT,
+        FEATURE_VERSION,
+        sklearn.__version__,
+        json.dumps(model_settings.as_dict()),
+        corpus,
+        lexicon_fingerprint(),
+    ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

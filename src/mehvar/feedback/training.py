@@ -1,7 +1,8 @@
 """The feedback model: TF-IDF word and character n-grams → logistic regression, one head per label.
 
-One pair of vectorisers is fitted on the training texts (``features.feature_text`` of each); every head reads
-the same sparse matrix:
+One pair of vectorisers is fitted on the training texts (``features.feature_text`` of each); with the four
+counts of Mehvar's sentiment lexicon beside them (``lexicon_features``), every head reads the same sparse
+matrix:
 
 * ``sentiment``: multinomial logistic regression over negative / neutral / positive;
 * ``level``: multinomial over the corpus's 5-level score (−2 … 2); it only decides how strong a negative or
@@ -35,6 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from mehvar.feedback.corpus import SENTIMENTS, TOPICS, URGENCIES, Example
 from mehvar.feedback.features import feature_texts
+from mehvar.feedback.lexicon_features import SentimentLexicon, lexicon_load
 
 LEVELS = ("-2", "-1", "0", "1", "2")
 MIN_TOPIC_EXAMPLES = 3  # a workspace's own topic gets a head once this many corrections carry it
@@ -60,6 +62,7 @@ class ModelSettings:
     topic_threshold: float = 0.3
     abuse_threshold: float = 0.2  # the best F1 at a precision of at least 0.9
     strong_share: float = 0.55  # the 5-level score is ±2 when P(±2) / (P(±1) + P(±2)) reaches this
+    lexicon_weight: float = 0.5  # the sentiment lexicon's four columns are scaled by this; 0: not read
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -99,6 +102,7 @@ class FeedbackModel:
     heads: list[Head]
     settings: ModelSettings
     meta: dict[str, Any] = field(default_factory=dict)
+    lexicon: SentimentLexicon | None = None  # travels with the model: what it was trained with
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -108,9 +112,10 @@ class FeedbackModel:
         return next(h for h in self.heads if h.name == name)
 
     def matrix(self, prepared: Sequence[str]) -> sparse.csr_matrix:
-        return sparse.hstack(
-            [self.word.transform(prepared), self.char.transform(prepared)], format="csr", dtype=np.float32
-        )
+        blocks = [self.word.transform(prepared), self.char.transform(prepared)]
+        if self.lexicon is not None:
+            blocks.append(self.lexicon.matrix(list(prepared)))
+        return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def predict(self, texts: Sequence[str], *, prepared: Sequence[str] | None = None) -> Predictions:
         features = prepared if prepared is not None else feature_texts(list(texts))
@@ -232,9 +237,11 @@ def _train(
     started = time.perf_counter()
     prepared = feature_texts([e.text for e in examples])
     word, char = _vectorisers(settings)
-    features = sparse.hstack(
-        [word.fit_transform(prepared), char.fit_transform(prepared)], format="csr", dtype=np.float32
-    )
+    blocks = [word.fit_transform(prepared), char.fit_transform(prepared)]
+    lexicon = lexicon_load(settings.lexicon_weight) if settings.lexicon_weight else None
+    if lexicon is not None:
+        blocks.append(lexicon.matrix(prepared))
+    features = sparse.hstack(blocks, format="csr", dtype=np.float32)
     weights = np.array([e.weight for e in examples], dtype=float)
     extra = workspace_topics(examples)
     class_weights = {
@@ -265,6 +272,7 @@ def _train(
         intercept=np.concatenate(intercepts).astype(np.float32),
         heads=heads,
         settings=settings,
+        lexicon=lexicon,
         meta={
             **(meta or {}),
             "examples": len(examples),

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from mehvar.feedback.corpus import TOPICS, corpus_examples
-from mehvar.feedback.crossval import out_of_fold, scores, search, thresholds, with_settings
+from mehvar.feedback.crossval import SPLITS, out_of_fold, scores, search, thresholds, with_settings
 from mehvar.feedback.storage import base_model_path
 from mehvar.feedback.training import SETTINGS
 
@@ -64,7 +64,7 @@ class Command(BaseCommand):
             settings, _runs = search(examples, log=self.stdout.write)
             settings = with_settings(settings, **thresholds(examples, settings))
             self.stdout.write(f"chosen: {settings!r}")
-        for split in ("domains", "kfold"):
+        for split in SPLITS:
             figures = scores(examples, out_of_fold(examples, settings, split=split), settings)
             self.stdout.write(f"\n{split}:")
             for key, value in figures.items():

@@ -151,6 +151,36 @@ def _touch_customers(moments: Mapping[int, tuple[dt.datetime | None, dt.datetime
             )
 
 
+def _touch_customer_with(
+    customer_id: int, latest: dt.datetime | None, earliest: dt.datetime, fields: Mapping[str, Any]
+) -> None:
+    """``_touch_customers`` for one customer, setting ``fields`` (model field names) in the same UPDATE."""
+    ops = connection.ops
+    sets, params = [], []
+    for name, value in fields.items():
+        field = Customer._meta.get_field(name)
+        sets.append(f"{ops.quote_name(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    moments = [ops.adapt_datetimefield_value(latest), ops.adapt_datetimefield_value(earliest)]
+    if connection.vendor == "postgresql":
+        moved = (
+            "last_contact_at = GREATEST(last_contact_at, %s::timestamptz), "
+            "first_seen_at = LEAST(first_seen_at, %s::timestamptz)"
+        )
+        moment_params = moments
+    else:  # as in _touch_customers: SQLite's max()/min() of a NULL is NULL; its datetimes compare as text
+        moved = (
+            "last_contact_at = CASE WHEN %s IS NULL THEN last_contact_at "
+            "ELSE max(coalesce(last_contact_at, %s), %s) END, first_seen_at = min(first_seen_at, %s)"
+        )
+        moment_params = [moments[0], moments[0], moments[0], moments[1]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Customer._meta.db_table} SET {moved}, {', '.join(sets)} WHERE id = %s",
+            [*moment_params, *params, customer_id],
+        )
+
+
 def _record_target(record: Model | None) -> tuple[ContentType | None, str]:
     if record is None:
         return None, ""
@@ -291,11 +321,14 @@ def activity_insert(
     source: str,
     external_id: str,
     record: Model | None = None,
+    customer_fields: Mapping[str, Any] | None = None,
 ) -> bool:
     """``activity_record`` for a caller that holds the ids, not the loaded rows (a survey answer, hundreds a
     second): the same row, idempotent by (source, external_id), and the same customer moments, without
     reading the customer or the workspace. The caller vouches that the customer is in the workspace (both
-    ids come from one of its own rows). True when stored now; False when it was stored already."""
+    ids come from one of its own rows). ``customer_fields``: more of the customer's columns to set in the
+    same UPDATE as its moments (a survey's last NPS), only when the activity is stored now. True when stored
+    now; False when it was stored already (nothing else written then)."""
     activity_kind = _checked_kind(kind, occurred_at)
     if not (source and external_id):
         raise ValueError("activity_insert needs a source and an external id")
@@ -313,7 +346,11 @@ def activity_insert(
     with transaction.atomic(savepoint=False):
         if not _insert_unless_stored(activity):
             return False
-        _touch_customers({customer_id: (occurred_at if activity_kind.contact else None, occurred_at)})
+        latest = occurred_at if activity_kind.contact else None
+        if customer_fields:
+            _touch_customer_with(customer_id, latest, occurred_at, customer_fields)
+        else:
+            _touch_customers({customer_id: (latest, occurred_at)})
     return True
 
 

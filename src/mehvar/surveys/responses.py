@@ -223,12 +223,15 @@ def _after(
     summary = _summary(response, answers, questions)
     data = {"survey": response.survey_id, "kind": response.survey.kind, "score": response.score}
     external_id = f"response:{response.pk}"
+    nps = response.score if response.survey.kind == SurveyKind.NPS else None
+    last_nps_written = False
     if created or not (
         Activity.objects.filter(
             workspace_id=response.workspace_id, source="surveys", external_id=external_id
         ).update(summary=summary, data=data)
     ):
-        activity_insert(
+        # A new entry's customer UPDATE carries the last NPS too (one statement for both).
+        last_nps_written = activity_insert(
             workspace_id=response.workspace_id,
             customer_id=response.customer_id,
             kind="survey_response",
@@ -239,10 +242,11 @@ def _after(
             source="surveys",
             external_id=external_id,
             record=response,
+            customer_fields=None if nps is None else {"last_nps": nps},
         )
-    if response.survey.kind == SurveyKind.NPS and response.score is not None:
+    if nps is not None and not last_nps_written:
         Customer.objects.filter(pk=response.customer_id, workspace_id=response.workspace_id).update(
-            last_nps=response.score
+            last_nps=nps
         )
     from mehvar.surveys.recovery import recovery_consider
 

@@ -73,8 +73,8 @@ def test_a_first_one_tap_answer_stores_everything_in_a_few_statements(
 ):
     main = questions(survey)[0]
     # The invitation; then in the transaction: claimed as answered (which locks it), the response with its
-    # score, the answer, the timeline entry, the customer's moments, the last NPS.
-    with django_assert_num_queries(1 + 2 + 6):
+    # score, the answer, the timeline entry, the customer's moments with the last NPS (one UPDATE).
+    with django_assert_num_queries(1 + 2 + 5):
         tapped = client.get(tap_url(invitation, main, 9))
     assert tapped.status_code == 302 and "tapped=" in tapped["Location"]
     response = Response.objects.get(invitation=invitation)
@@ -95,9 +95,9 @@ def test_a_detractors_tap_opens_the_recovery_task_without_looking_first(
     client, survey, invitation, warm, django_assert_num_queries
 ):
     main = questions(survey)[0]
-    # The nine above, then the customer, the survey settings, the business calendar (hours, days off), the
+    # The eight above, then the customer, the survey settings, the business calendar (hours, days off), the
     # apology reply and the task itself: no agent, account manager or conversation to read.
-    with django_assert_num_queries(9 + 6):
+    with django_assert_num_queries(8 + 6):
         client.get(tap_url(invitation, main, 3))
     assert RecoveryTask.objects.get(response__invitation=invitation).score == 3
 
@@ -109,8 +109,8 @@ def test_the_form_stores_the_response_in_a_few_statements(
     data = {"shown": [main.pk, high.pk], f"q{main.pk}": "10", f"q{high.pk}": "همه چیز عالی بود"}
     # The invitation; then in the transaction: the claim (answered, which also locks the row), the response
     # (submitted, with its score), both answers in one statement, the timeline entry, the customer's
-    # moments, the last NPS.
-    with django_assert_num_queries(1 + 2 + 6):
+    # moments with the last NPS (one UPDATE).
+    with django_assert_num_queries(1 + 2 + 5):
         sent = client.post(links.survey_path(invitation), data)
     assert sent.status_code == 302 and "/thanks/" in sent["Location"]
     response = Response.objects.get(invitation=invitation)
@@ -119,6 +119,7 @@ def test_the_form_stores_the_response_in_a_few_statements(
         [main.pk, high.pk]
     )
     assert reload(invitation).answered_at is not None
+    assert Customer.objects.get(pk=invitation.customer_id).last_nps == 10
 
 
 def test_the_form_after_a_tap_keeps_the_tapped_answer(

@@ -1,11 +1,11 @@
 """Six features from Mehvar's own Persian sentiment lexicon, beside the model's n-grams.
 
 ``data/sentiment_lexicon.txt`` (CC0, written for Mehvar by its team without reading any evaluation set or
-the training corpus) lists general evaluative Persian: about 700 positive and 1,000 negative words and
+the training corpus) lists general evaluative Persian: about 1,300 positive and 1,800 negative words and
 phrases in every register (formal, spoken, slang, common Finglish), the negators, the intensifiers and the
 contrast words. The n-grams learn what one team's writing teaches; the lexicon says what a word means
 wherever it is written, so it carries across registers better (the corpus's ``registers`` split: sentiment
-macro-F1 0.709 without it, 0.732 with these six columns; docs/feedback-analysis.md).
+macro-F1 0.709 without it, 0.736 with these six columns; docs/feedback-analysis.md).
 
 Each entry is read through ``features.feature_text``, like the texts, so «عالی است», «عالیه» and «aalie»
 meet in one spelling. In a text's tokens the longest entry starting at each token counts once. A one-word

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mehvar.core.text import normalize_text
+from mehvar.feedback.word_lists import read_sections
 
 DATA_DIR = Path(__file__).parent / "data"
 LEXICON_PATH = DATA_DIR / "persian_swear_words" / "data.json"
@@ -76,26 +77,11 @@ def _key(word: str) -> str:
     return normalize_text(word).casefold().translate(_FOLDS)
 
 
-def _sections(path: Path) -> dict[str, list[str]]:
-    sections: dict[str, list[str]] = {}
-    current = ""
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = line[1:-1]
-            sections.setdefault(current, [])
-        else:
-            sections.setdefault(current, []).append(line)
-    return sections
-
-
 @functools.cache
 def lexicon() -> Lexicon:
     """The lexicon as Mehvar reads it (built once per process, about 5 ms)."""
     entries = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))["word"]
-    sections = _sections(CONTEXT_PATH)
+    sections = read_sections(CONTEXT_PATH)
     ignore = {"".join(_key(e).split()) for e in sections.get("ignore", [])}
     context = {"".join(_key(e).split()) for e in sections.get("context", [])}
     forms: dict[str, str] = {}

@@ -27,6 +27,7 @@ import numpy as np
 from scipy import sparse
 
 from mehvar.feedback.features import feature_text
+from mehvar.feedback.word_lists import read_sections
 
 LEXICON_PATH = Path(__file__).parent / "data" / "sentiment_lexicon.txt"
 NEGATION_WINDOW = 2  # tokens before a one-word entry where a negator turns it round («اصلا خوب»)
@@ -85,27 +86,12 @@ class SentimentLexicon:
         return sparse.csr_matrix(np.log1p(values) * np.float32(self.weight))
 
 
-def _sections(text: str) -> dict[str, list[str]]:
-    sections: dict[str, list[str]] = {}
-    current = ""
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = line[1:-1]
-            sections.setdefault(current, [])
-        elif current:
-            sections[current].append(line)
-    return sections
-
-
 def _entries(lines: list[str]) -> set[tuple[str, ...]]:
     return {tokens for tokens in (tuple(feature_text(line).split()) for line in lines) if tokens}
 
 
 def lexicon_load(weight: float, path: Path = LEXICON_PATH) -> SentimentLexicon:
-    sections = _sections(path.read_text(encoding="utf-8"))
+    sections = read_sections(path)
     positive, negative = _entries(sections.get("positive", [])), _entries(sections.get("negative", []))
     clash = positive & negative
     positive, negative = positive - clash, negative - clash

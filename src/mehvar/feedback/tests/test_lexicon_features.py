@@ -1,6 +1,7 @@
 """Mehvar's sentiment lexicon as model features: entries read like texts, longest first, negation nearby."""
 
 import numpy as np
+import pytest
 
 from mehvar.feedback.features import feature_text
 from mehvar.feedback.lexicon_features import LEXICON_PATH, lexicon_fingerprint, lexicon_load
@@ -31,20 +32,24 @@ def counts(lexicon, text):
     return lexicon.counts(feature_text(text))
 
 
-def test_entries_count_by_polarity_and_the_longest_entry_wins(tmp_path):
+@pytest.fixture
+def lexicon_file(tmp_path):
+    """The small lexicon above, as a file."""
     path = tmp_path / "lexicon.txt"
     path.write_text(LEXICON, encoding="utf-8")
-    lexicon = lexicon_load(1.0, path)
+    return path
+
+
+def test_entries_count_by_polarity_and_the_longest_entry_wins(lexicon_file):
+    lexicon = lexicon_load(1.0, lexicon_file)
     assert counts(lexicon, "غذا عالی بود ولی دیر رسید") == [1, 1, 0, 0, 0, 1]
     assert counts(lexicon, "گوشی مشکلی نداره، خوبه؟ نه خیلی") == [1, 0, 0, 0, 1, 0]  # «خوبه» is not «خوب»
     assert counts(lexicon, "عاليييي 👍") == [1, 0, 0, 0, 1, 0]  # read through feature_text (ي, held letters)
     assert counts(lexicon, "هیچ چیز خاصی نیست") == [0, 0, 0, 0, 0, 0]
 
 
-def test_a_negator_just_before_or_right_after_a_word_turns_it_round(tmp_path):
-    path = tmp_path / "lexicon.txt"
-    path.write_text(LEXICON, encoding="utf-8")
-    lexicon = lexicon_load(1.0, path)
+def test_a_negator_just_before_or_right_after_a_word_turns_it_round(lexicon_file):
+    lexicon = lexicon_load(1.0, lexicon_file)
     assert counts(lexicon, "اصلا خوب بود") == [0, 0, 1, 0, 0, 1]
     assert counts(lexicon, "نه بد بود نه عالی") == [0, 0, 1, 1, 1, 1]
     assert counts(lexicon, "اصلا غذاش هم خوب بود") == [1, 0, 0, 0, 1, 0]  # three tokens before: not negated
@@ -52,19 +57,15 @@ def test_a_negator_just_before_or_right_after_a_word_turns_it_round(tmp_path):
     assert counts(lexicon, "بد رفتار نداره") == [0, 1, 0, 0, 0, 1]  # two tokens after: not negated
 
 
-def test_the_conclusion_is_what_follows_the_last_contrast_word(tmp_path):
-    path = tmp_path / "lexicon.txt"
-    path.write_text(LEXICON, encoding="utf-8")
-    lexicon = lexicon_load(1.0, path)
+def test_the_conclusion_is_what_follows_the_last_contrast_word(lexicon_file):
+    lexicon = lexicon_load(1.0, lexicon_file)
     assert counts(lexicon, "بد بود ولی عالی شد") == [1, 1, 0, 0, 1, 0]
     assert counts(lexicon, "خوب بود اما دیر رسید، ولی در کل عالی") == [2, 1, 0, 0, 1, 0]
     assert counts(lexicon, "عالی بود اما افتضاح نبود") == [1, 0, 0, 1, 1, 0]  # «not awful» concludes well
 
 
-def test_the_matrix_is_log_counts_times_the_weight(tmp_path):
-    path = tmp_path / "lexicon.txt"
-    path.write_text(LEXICON, encoding="utf-8")
-    lexicon = lexicon_load(0.5, path)
+def test_the_matrix_is_log_counts_times_the_weight(lexicon_file):
+    lexicon = lexicon_load(0.5, lexicon_file)
     matrix = lexicon.matrix([feature_text("عالی عالی افتضاح"), ""]).toarray()
     assert matrix.shape == (2, 6)
     assert np.allclose(matrix[0], 0.5 * np.log([3, 2, 1, 1, 3, 2]))

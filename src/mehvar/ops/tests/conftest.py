@@ -15,18 +15,25 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 
-def run_waiting_tasks() -> int:
-    """Claim and run every waiting task with django_tasks_db's own Worker.run_task, as the loop would."""
-    worker = Worker(
+def new_worker(
+    worker_class: type[Worker] = Worker, *, batch: bool, interval: float, worker_id: str
+) -> Worker:
+    """A worker loop over every queue of the default backend, as ``mehvar worker`` builds it."""
+    return worker_class(
         queue_names=["*"],
         excluded_queue_names=[],
-        interval=0,
-        batch=True,
+        interval=interval,
+        batch=batch,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id="in-test",
+        worker_id=worker_id,
     )
+
+
+def run_waiting_tasks() -> int:
+    """Claim and run every waiting task with django_tasks_db's own Worker.run_task, as the loop would."""
+    worker = new_worker(batch=True, interval=0, worker_id="in-test")
     ran = 0
     for result in list(DBTaskResult.objects.ready()):
         result.claim(worker.worker_id)

@@ -65,17 +65,9 @@ def test_max_tasks_stops_after_that_many(worker_process):
 
 def _idle_worker():
     from mehvar.ops.management.commands.worker import GracefulWorker
+    from mehvar.ops.tests.conftest import new_worker
 
-    return GracefulWorker(
-        queue_names=["*"],
-        excluded_queue_names=[],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-    )
+    return new_worker(GracefulWorker, batch=False, interval=0.1, worker_id="test-worker")
 
 
 @pytest.mark.django_db(transaction=False)

@@ -34,6 +34,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from mehvar.feedback.char_ngrams import WordPieces
 from mehvar.feedback.corpus import SENTIMENTS, TOPICS, URGENCIES, Example
 from mehvar.feedback.features import feature_texts
 from mehvar.feedback.lexicon_features import SentimentLexicon, lexicon_load
@@ -103,6 +104,10 @@ class FeedbackModel:
     settings: ModelSettings
     meta: dict[str, Any] = field(default_factory=dict)
     lexicon: SentimentLexicon | None = None  # travels with the model: what it was trained with
+    _pieces: WordPieces | None = field(default=None, repr=False, compare=False)  # built on first use
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name != "_pieces"}
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -111,8 +116,17 @@ class FeedbackModel:
     def head(self, name: str) -> Head:
         return next(h for h in self.heads if h.name == name)
 
+    def char_matrix(self, prepared: Sequence[str]) -> sparse.csr_matrix:
+        """The character n-grams: cut once per word where the vectoriser allows it (``char_ngrams``)."""
+        if not WordPieces.fits(self.char):
+            return self.char.transform(prepared)
+        pieces = self.__dict__.get("_pieces")
+        if pieces is None:
+            pieces = self._pieces = WordPieces(self.char)
+        return pieces.transform(prepared)
+
     def matrix(self, prepared: Sequence[str]) -> sparse.csr_matrix:
-        blocks = [self.word.transform(prepared), self.char.transform(prepared)]
+        blocks = [self.word.transform(prepared), self.char_matrix(prepared)]
         if self.lexicon is not None:
             blocks.append(self.lexicon.matrix(list(prepared)))
         return sparse.hstack(blocks, format="csr", dtype=np.float32)

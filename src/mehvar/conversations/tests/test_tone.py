@@ -11,6 +11,7 @@ from mehvar.conversations.tone import (
     SOURCE_WORD_LIST,
     abuse_findings,
     merged_spans,
+    plain_persian,
     reply_tone_check,
     rude_phrases,
 )
@@ -98,3 +99,91 @@ def test_only_text_is_read():
 
 def test_spans_merge_for_masking():
     assert merged_spans([(5, 8), (0, 2), (7, 10), (10, 12)]) == [(0, 2), (5, 12)]
+
+
+# Plain Persian is read without look-alike folding (tone's module docstring): the same findings, less work.
+PLAIN = [
+    "خیلی خوب بود، ممنون!",
+    "سفارش ۱۲۳۴۵ دیروز رسید (با تأخیر).",
+    "«پیک» گفت: فردا - ساعت ۵",
+    "کتاب‌ها رسیدند؟",
+    "ب ی ش ع و ر",
+    "احمقققق",
+]
+NOT_PLAIN = [
+    "k0s",  # Latin
+    "ک1ر",  # a digit inside a word
+    "۵تا پیتزا",  # a digit touching a word
+    "ج.نده",  # punctuation inside a word
+    "ک*ر",  # a symbol
+    "خوب 👍",  # an emoji
+    "احمـــق",  # kashida
+    "اﺣﻤﻖ",  # presentation forms
+    "بَد",  # a diacritic
+    "کирا",  # Cyrillic
+]
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_plain_persian_is_told(text):
+    assert plain_persian(text)
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN)
+def test_text_folding_could_change_gets_the_full_reading(text):
+    assert not plain_persian(text)
+
+
+def _disguises(entry: str) -> list[str]:
+    """An entry as people write it: alone, with endings, in a sentence, spaced, held, split, with a ZWNJ."""
+    joined = entry.replace(" ", "")
+    middle = len(joined) // 2
+    return [
+        entry,
+        f"{entry}ها",
+        f"{entry}تون",
+        f"تو واقعا {entry} هستی!",
+        f"«{entry}»، گفتم.",
+        " ".join(joined),
+        joined[:middle] + joined[middle] * 3 + joined[middle + 1 :],
+        f"{joined[:middle]} {joined[middle:]}",
+        f"{joined[:middle]}\u200c{joined[middle:]}",
+        f"{entry} ۱۲ بار!!",
+    ]
+
+
+def _entries() -> list[str]:
+    from persian_text_guard import WordList
+
+    return [w.text for w in (*WordList.persian_default(), *rude_phrases())]
+
+
+def test_plain_persian_is_found_the_same_with_or_without_folding():
+    from mehvar.conversations.tone import _findings
+    from mehvar.feedback.corpus import corpus_examples
+
+    texts = [form for entry in _entries() for form in _disguises(entry)]
+    texts += [example.text for example in corpus_examples()]
+    plain = [text for text in texts if plain_persian(text)]
+    assert len(plain) > 10_000
+    found = 0
+    for text in plain:
+        for dismissive in (True, False):
+            folded = _findings(text, dismissive=dismissive, fold=True)
+            assert _findings(text, dismissive=dismissive, fold=False) == folded, text
+            found += bool(folded)
+    assert found > 1_000  # the disguised entries are found: the comparison is not between two empty lists
+
+
+def test_no_entry_could_match_the_letter_an_exclamation_mark_folds_to():
+    # Folding reads «!» as "i": on plain text that only adds an "i" to Persian words or numbers, which no
+    # entry of either list can match.
+    import re
+
+    from mehvar.conversations.tone import _filter
+
+    state = _filter(dismissive=True)[0]._state
+    keys = [*state.words, *(t for group in state.phrases.values() for p in group for t in p.tokens)]
+    keys += [key.text for key in state.anywhere]
+    assert keys
+    assert [k for k in keys if "i" in k and re.fullmatch(r"[i\u0600-\u06ff0-9]+", k)] == []

@@ -1,6 +1,40 @@
-import os
+"""What uvicorn serves: Django's WSGI handler in a thread pool for most requests, its ASGI one for streams.
 
-from django.core.asgi import get_asgi_application
+Django's ASGI handler runs a synchronous request in a thread of its own: every request starts a thread and
+joins it at the end, and our synchronous middleware and views cross between the event loop and that thread
+three times. Measured on one uvicorn worker (2-core machine, wrk, 16 connections): the API's version route
+answered 331 requests a second through the ASGI handler and 1,332 through the WSGI handler; most of the
+difference was starting and joining those threads. So every request whose view answers at once goes to the
+WSGI handler, run by a2wsgi in a pool of ``WEB_THREADS`` threads per process (a request waiting on the
+database leaves the core to the others), and only the views marked ``core.serving.serve_async`` (the
+inbox's live stream, which waits for minutes and listens to a shared poller, ``conversations.live``) go to
+the ASGI handler. The same middleware, settings and views answer both ways (ADR 10).
+"""
+
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mehvar.config.settings")
-application = get_asgi_application()
+
+from a2wsgi import WSGIMiddleware
+from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
+
+from mehvar.core.serving import WSGI, handler_for
+
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "10"))
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+asgi_handler = get_asgi_application()
+wsgi_handler = WSGIMiddleware(get_wsgi_application(), workers=WEB_THREADS)  # type: ignore[arg-type]
+
+
+async def application(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "http" and handler_for(scope["path"]) == WSGI:
+        await wsgi_handler(scope, receive, send)  # type: ignore[arg-type]
+    else:
+        await asgi_handler(scope, receive, send)

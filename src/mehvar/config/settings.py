@@ -115,9 +115,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mehvar.sqlite3'}")
-# Served by uvicorn (ASGI), each request's synchronous code runs in a thread of its own, and a persistent
-# connection belongs to its thread: with CONN_MAX_AGE > 0 every request thread would keep a PostgreSQL
-# connection open until the server runs out of them. On PostgreSQL, requests borrow connections from a
+# Served by uvicorn, requests run in a pool of threads (ADR 10) and a persistent connection belongs to its
+# thread: with CONN_MAX_AGE > 0 every thread would keep a PostgreSQL connection open whether busy or not. On PostgreSQL, requests borrow connections from a
 # pool instead (Django's psycopg pool; DB_POOL=0 opens one connection per request); see ADR 8.
 DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
 DB_POOL = os.environ.get("DB_POOL", "1") != "0"

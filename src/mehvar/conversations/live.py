@@ -10,11 +10,12 @@ comment line every ``keepalive_seconds()`` so that proxies keep the connection, 
 ``stream_seconds()`` (a few minutes); the browser then reconnects by itself (``retry:``) and sends the last
 event id (``Last-Event-ID``, the moment it has seen up to), so nothing is missed between two streams.
 
-- Under uvicorn (ASGI) the body is an async generator. Its first read (everything since the page's moment)
-  runs in the request's thread, which then gives its database connection back; after that the stream listens
-  to the workspace's ``Hub``: one poller per workspace and process, reading every ``POLL_SECONDS`` in a worker
-  thread and handing the changes to every stream of that workspace. A hundred agents on one workspace cost
-  one query every half second and hold no database connection each.
+- Under uvicorn the view is served by Django's ASGI handler (``core.serving.serve_async``; every other view
+  goes to the WSGI handler, ADR 10), and the body is an async generator. Its first read (everything since
+  the page's moment) runs in the request's thread, which then gives its database connection back; after
+  that the stream listens to the workspace's ``Hub``: one poller per workspace and process, reading every
+  ``POLL_SECONDS`` in a worker thread and handing the changes to every stream of that workspace. A hundred
+  agents on one workspace cost one query every half second and hold no database connection each.
 - Under a WSGI server (the test live server, ``runserver``) the same reads run as a plain generator in the
   request's thread, each stream polling for itself.
 
@@ -44,6 +45,7 @@ from django.views.decorators.http import require_GET
 
 from mehvar.conversations.models import Conversation
 from mehvar.core.roles import Perm
+from mehvar.core.serving import serve_async
 from mehvar.core.tenancy import workspace_view
 
 logger = logging.getLogger(__name__)
@@ -255,6 +257,7 @@ def _sync_events(watcher: Watcher, seconds: float) -> Iterator[str]:
         time.sleep(POLL_SECONDS)
 
 
+@serve_async
 @workspace_view(Perm.CONVERSATIONS_VIEW)
 @require_GET
 def stream(request: HttpRequest) -> HttpResponse:

@@ -116,8 +116,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mehvar.sqlite3'}")
 # Served by uvicorn, requests run in a pool of threads (ADR 10) and a persistent connection belongs to its
-# thread: with CONN_MAX_AGE > 0 every thread would keep a PostgreSQL connection open whether busy or not. On PostgreSQL, requests borrow connections from a
-# pool instead (Django's psycopg pool; DB_POOL=0 opens one connection per request); see ADR 8.
+# thread: with CONN_MAX_AGE > 0 every thread would keep a PostgreSQL connection open whether busy or not.
+# On PostgreSQL, requests borrow connections from a pool instead (Django's psycopg pool; DB_POOL=0 opens
+# one connection per request); see ADR 8.
 DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE", "0"))
 DB_POOL = os.environ.get("DB_POOL", "1") != "0"
 DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", "20"))

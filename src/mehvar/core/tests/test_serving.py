@@ -82,12 +82,9 @@ def test_an_ordinary_request_is_answered_by_the_wsgi_handler():
 @pytest.mark.django_db(transaction=True)
 def test_a_posted_form_reaches_the_view_through_the_wsgi_handler():
     body = b"username=nobody%40example.com&password=wrong-password-1"
-    start, content, handler = _call(
-        "POST",
-        reverse("accounts:login"),
-        body,
-        [(b"content-type", b"application/x-www-form-urlencoded"), (b"content-length", str(len(body)).encode())],
-    )
+    form = b"application/x-www-form-urlencoded"
+    headers = [(b"content-type", form), (b"content-length", b"%d" % len(body))]
+    start, _content, handler = _call("POST", reverse("accounts:login"), body, headers)
     assert handler == WSGIHandler.__name__
     assert start["status"] == 403  # the form was read: no CSRF cookie came with it
 

@@ -1,6 +1,7 @@
 """What uvicorn serves (``config.asgi``, ADR 10): Django's WSGI handler in a thread pool for every view that
 answers at once, its ASGI handler for the views marked ``serve_async`` (the inbox's live stream)."""
 
+import concurrent.futures
 import json
 
 import pytest
@@ -66,7 +67,9 @@ def _call(method: str, path: str, body: bytes = b"", headers: list | None = None
 
     request_started.connect(seen)
     try:
-        start, content = async_to_sync(talk)()
+        # A thread of its own: a browser test earlier in this process may leave an event loop on this one.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            start, content = pool.submit(async_to_sync(talk)).result()
     finally:
         request_started.disconnect(seen)
     return start, content, handlers[0]

@@ -6,7 +6,7 @@ three times. Measured on one uvicorn worker (2-core machine, wrk, 16 connections
 answered 331 requests a second through the ASGI handler and 1,332 through the WSGI handler; most of the
 difference was starting and joining those threads. So every request whose view answers at once goes to the
 WSGI handler, run by a2wsgi in a pool of ``WEB_THREADS`` threads per process (a request waiting on the
-database leaves the core to the others), and only the views marked ``core.serving.serve_async`` (the
+database leaves the core to another), and only the views marked ``core.serving.serve_async`` (the
 inbox's live stream, which waits for minutes and listens to a shared poller, ``conversations.live``) go to
 the ASGI handler. The same middleware, settings and views answer both ways (ADR 10).
 """
@@ -23,7 +23,11 @@ from django.core.wsgi import get_wsgi_application
 
 from mehvar.core.serving import WSGI, handler_for
 
-WEB_THREADS = int(os.environ.get("WEB_THREADS", "10"))
+# Threads per process that run requests. Measured on the survey pages (2 workers on 2 cores, PostgreSQL and
+# wrk on the same machine): 2 threads answered 262-281 one-tap answers a second, 3 237, 4 224, 10 194-202;
+# more threads only contend for the interpreter and the cores. Raise it where long responses (exports) are
+# common, so that they do not hold every thread (docs/scaling.md).
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "2"))
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

@@ -2,13 +2,13 @@
 
 Django's ASGI handler runs a synchronous request in a thread of its own: every request starts a thread and
 joins it at the end, and our synchronous middleware and views cross between the event loop and that thread
-three times. Measured on one uvicorn worker (2-core machine, wrk, 16 connections): the API's version route
-answered 331 requests a second through the ASGI handler and 1,332 through the WSGI handler; most of the
-difference was starting and joining those threads. So every request whose view answers at once goes to the
-WSGI handler, run by a2wsgi in a pool of ``WEB_THREADS`` threads per process (a request waiting on the
-database leaves the core to another), and only the views marked ``core.serving.serve_async`` (the
-inbox's live stream, which waits for minutes and listens to a shared poller, ``conversations.live``) go to
-the ASGI handler. The same middleware, settings and views answer both ways (ADR 10).
+three times. Measured on one uvicorn worker (2-core machine, wrk, 16 connections, the two alternated): the
+API's version route cost 2.7-3.1 ms of CPU through the ASGI handler and 1.2-1.3 ms through the WSGI handler;
+most of the difference was starting and joining those threads. So every request whose view answers at once
+goes to the WSGI handler, run by a2wsgi in a pool of ``WEB_THREADS`` threads per process (a request
+waiting on the database leaves the core to another), and only the views marked ``core.serving.serve_async``
+(the inbox's live stream, which waits for minutes and listens to a shared poller, ``conversations.live``)
+go to the ASGI handler. The same middleware, settings and views answer both ways (ADR 10).
 """
 
 import os

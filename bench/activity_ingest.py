@@ -38,6 +38,7 @@ from bench.dataset import load_rows
 from bench.environment import REPO
 from bench.records import Measurement, Outcome
 from mehvar.accounts.services import api_token_create, user_create
+from mehvar.config.http import HTTP
 from mehvar.core.models import Membership, Workspace
 from mehvar.core.roles import Role
 from mehvar.core.services import workspace_create
@@ -265,6 +266,8 @@ def _server(log: Path, workers: int) -> Any:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--http",
+        HTTP,  # Nagle's algorithm off on every connection (ADR 11)
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -17,3 +17,9 @@ def tenants(db) -> Tenants:
 def routing_reads_its_pool_every_time(settings):
     """Tests create and change agents between arrivals; the kept pool has its own tests."""
     settings.MEHVAR_ROUTING_POOL_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def feedback_models_looked_at_every_call(settings):
+    """Tests write, corrupt and retrain model files between calls; the kept look has its own test."""
+    settings.FEEDBACK_MODEL_CHECK_SECONDS = 0

@@ -15,7 +15,10 @@ Which model answers (``Analysis.model``):
 * ``"rules"``: neither could be used (missing, stale, corrupt and not rebuilt yet): keyword rules answer, a
   warning is logged, and ``feedback_model_warning()`` says why.
 
-Models are loaded lazily, once per process, and reloaded when their file changes. A missing, stale or
+Models are loaded lazily, once per process, and reloaded when their file changes: whether it did (the corpus
+files' and the model file's sizes and times, the fingerprint) is looked at again when the last look is older
+than ``FEEDBACK_MODEL_CHECK_SECONDS`` (default 2; 0: at every call), since the look costs more than reading a
+comment does (ADR 11's measurements, docs/feedback-analysis.md). A missing, stale or
 corrupt base model is rebuilt from the corpus as ``FEEDBACK_MODEL_BUILD`` says: ``"background"`` (the
 default: rules answer meanwhile), ``"inline"`` (this call waits, a few seconds) or ``"off"`` (only
 ``mehvar feedback train`` builds it). The batch is vectorised once; about 5,000 comments a second on one
@@ -24,6 +27,7 @@ core (bench/feedback_eval.py).
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -52,6 +56,7 @@ MODEL_BASE = "base"
 MODEL_RULES = "rules"
 MAX_TEXT_LENGTH = 5_000  # longer texts are read up to here
 WORKSPACE_MODELS_KEPT = 8  # per process, least recently used dropped first
+MODEL_CHECK_SECONDS = 2.0  # FEEDBACK_MODEL_CHECK_SECONDS: how long a look at the model files holds
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,9 @@ class Analysis:
 
 
 _lock = threading.RLock()
-_base: dict[str, Any] = {}  # "key": (fingerprint, mtime, size), "model": FeedbackModel
-_workspaces: "OrderedDict[int, tuple[tuple, FeedbackModel | None]]" = OrderedDict()
+_base: dict[str, Any] = {}  # "key": (fingerprint, mtime, size), "model": FeedbackModel, "path", "checked"
+# workspace id -> (key, model or None, path, when looked at)
+_workspaces: "OrderedDict[int, tuple[tuple, FeedbackModel | None, Path, float]]" = OrderedDict()
 _warning: dict[str, str] = {}  # "reason" of the last fallback to rules, "" when the model answers
 _build: dict[str, threading.Thread] = {}
 
@@ -92,12 +98,23 @@ def _warn(reason: str, path: Path, what: str) -> None:
 _FALLBACK = {"base": "keyword rules answer until it is rebuilt", "workspace": "the base model answers"}
 
 
+def _fresh(checked: float) -> bool:
+    """Whether a look at the model files at ``checked`` (time.monotonic) still holds."""
+    seconds = float(getattr(settings, "FEEDBACK_MODEL_CHECK_SECONDS", MODEL_CHECK_SECONDS))
+    return seconds > 0 and time.monotonic() - checked < seconds
+
+
 def feedback_base_model() -> FeedbackModel | None:
     """The base model, or None (rules) when it cannot be used now; starts a rebuild when needed."""
-    path, fingerprint = base_model_path(), base_fingerprint()
+    path = base_model_path()
+    kept = _base.get("model")
+    if kept is not None and _base.get("path") == path and _fresh(_base.get("checked", 0.0)):
+        return kept
+    fingerprint = base_fingerprint()
     key = (fingerprint, _file_key(path))
     with _lock:
-        if _base.get("key") == key:
+        if _base.get("key") == key and _base.get("path") == path:
+            _base["checked"] = time.monotonic()
             return _base.get("model")
         try:
             model = model_load(path, fingerprint=fingerprint)
@@ -107,7 +124,7 @@ def feedback_base_model() -> FeedbackModel | None:
                 _base.clear()
                 return None
             key = (fingerprint, _file_key(path))
-        _base.update(key=key, model=model)
+        _base.update(key=key, model=model, path=path, checked=time.monotonic())
         _warning.pop("base", None)
         return model
 
@@ -150,10 +167,15 @@ def wait_for_build(timeout: float | None = None) -> None:
 
 def _workspace_model(workspace_id: int, base: FeedbackModel) -> FeedbackModel | None:
     path = workspace_model_path(workspace_id)
-    key = (base.meta.get("fingerprint"), _file_key(path))
+    kept = _workspaces.get(workspace_id)
+    fingerprint = base.meta.get("fingerprint")
+    if kept is not None and kept[2] == path and kept[0][0] == fingerprint and _fresh(kept[3]):
+        return kept[1]
+    key = (fingerprint, _file_key(path))
     with _lock:
         kept = _workspaces.get(workspace_id)
-        if kept is not None and kept[0] == key:
+        if kept is not None and kept[0] == key and kept[2] == path:
+            _workspaces[workspace_id] = (key, kept[1], path, time.monotonic())
             _workspaces.move_to_end(workspace_id)
             return kept[1]
         model = None
@@ -162,7 +184,7 @@ def _workspace_model(workspace_id: int, base: FeedbackModel) -> FeedbackModel | 
                 model = model_load(path, fingerprint=workspace_fingerprint(base, workspace_id))
             except ModelFileError as error:
                 _warn(error.reason, error.path, "workspace")
-        _workspaces[workspace_id] = (key, model)
+        _workspaces[workspace_id] = (key, model, path, time.monotonic())
         while len(_workspaces) > WORKSPACE_MODELS_KEPT:
             _workspaces.popitem(last=False)
         return model

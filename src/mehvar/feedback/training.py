@@ -38,6 +38,7 @@ from mehvar.feedback.char_ngrams import WordPieces
 from mehvar.feedback.corpus import SENTIMENTS, TOPICS, URGENCIES, Example
 from mehvar.feedback.features import feature_texts
 from mehvar.feedback.lexicon_features import SentimentLexicon, lexicon_load
+from mehvar.feedback.one_comment import OneComment
 
 LEVELS = ("-2", "-1", "0", "1", "2")
 MIN_TOPIC_EXAMPLES = 3  # a workspace's own topic gets a head once this many corrections carry it
@@ -105,9 +106,10 @@ class FeedbackModel:
     meta: dict[str, Any] = field(default_factory=dict)
     lexicon: SentimentLexicon | None = None  # travels with the model: what it was trained with
     _pieces: WordPieces | None = field(default=None, repr=False, compare=False)  # built on first use
+    _one: OneComment | None = field(default=None, repr=False, compare=False)  # built on first use
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: value for name, value in self.__dict__.items() if name != "_pieces"}
+        return {name: value for name, value in self.__dict__.items() if name not in ("_pieces", "_one")}
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -116,14 +118,32 @@ class FeedbackModel:
     def head(self, name: str) -> Head:
         return next(h for h in self.heads if h.name == name)
 
+    def _word_pieces(self) -> WordPieces:
+        pieces = self.__dict__.get("_pieces")
+        if pieces is None:
+            pieces = self._pieces = WordPieces(self.char)
+        return pieces
+
     def char_matrix(self, prepared: Sequence[str]) -> sparse.csr_matrix:
         """The character n-grams: cut once per word where the vectoriser allows it (``char_ngrams``)."""
         if not WordPieces.fits(self.char):
             return self.char.transform(prepared)
-        pieces = self.__dict__.get("_pieces")
-        if pieces is None:
-            pieces = self._pieces = WordPieces(self.char)
-        return pieces.transform(prepared)
+        return self._word_pieces().transform(prepared)
+
+    def _one_comment(self) -> OneComment | None:
+        """The path for a single comment (``one_comment``), or None where the vectorisers do not fit it."""
+        one = self.__dict__.get("_one")
+        if one is None and OneComment.fits(self.word, self.char):
+            pieces = self._word_pieces()
+            one = self._one = OneComment(self.word, pieces, self.lexicon, self.coef, self.intercept)
+        return one
+
+    def raw_scores(self, prepared: Sequence[str]) -> np.ndarray:
+        """The heads' scores before softmax or sigmoid, (texts, columns); one text goes the direct way."""
+        one = self._one_comment() if len(prepared) == 1 else None
+        if one is not None:
+            return one.scores(prepared[0])[np.newaxis, :]
+        return np.asarray(self.matrix(prepared) @ self.coef) + self.intercept
 
     def matrix(self, prepared: Sequence[str]) -> sparse.csr_matrix:
         blocks = [self.word.transform(prepared), self.char_matrix(prepared)]
@@ -133,7 +153,7 @@ class FeedbackModel:
 
     def predict(self, texts: Sequence[str], *, prepared: Sequence[str] | None = None) -> Predictions:
         features = prepared if prepared is not None else feature_texts(list(texts))
-        scores = np.asarray(self.matrix(features) @ self.coef) + self.intercept
+        scores = self.raw_scores(features)
         out: dict[str, np.ndarray] = {}
         for head in self.heads:
             block = scores[:, head.start : head.stop]

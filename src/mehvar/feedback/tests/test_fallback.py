@@ -102,3 +102,26 @@ def test_the_model_is_loaded_once_and_reloaded_when_its_file_changes():
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # as a new build would
     feedback_analyze(texts=TEXTS)
     assert analysis._base["model"] is not first
+
+
+def test_a_process_trusts_its_last_look_at_the_files_for_the_check_interval(settings, monkeypatch):
+    """Looking at the files costs more than reading a comment: within FEEDBACK_MODEL_CHECK_SECONDS the kept
+    model answers without a look; once the interval is over, a damaged file is noticed."""
+    settings.FEEDBACK_MODEL_CHECK_SECONDS = 60
+    assert {r.model for r in feedback_analyze(texts=TEXTS)} == {"base"}
+    looks = []
+    real = analysis.base_fingerprint
+    monkeypatch.setattr(analysis, "base_fingerprint", lambda: looks.append(1) or real())
+    _damage(base_model_path(), "garbage")
+    assert {r.model for r in feedback_analyze(texts=TEXTS)} == {"base"}  # the kept model, no look
+    assert looks == []
+    settings.FEEDBACK_MODEL_CHECK_SECONDS = 0
+    assert {r.model for r in feedback_analyze(texts=TEXTS)} == {"rules"}
+    assert looks and feedback_model_warning() == "corrupt"
+
+
+def test_another_model_directory_is_looked_at_at_once(settings, tmp_path):
+    settings.FEEDBACK_MODEL_CHECK_SECONDS = 60
+    assert {r.model for r in feedback_analyze(texts=TEXTS)} == {"base"}
+    settings.FEEDBACK_MODEL_DIR = str(tmp_path / "empty")
+    assert {r.model for r in feedback_analyze(texts=TEXTS)} == {"rules"}

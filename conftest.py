@@ -23,3 +23,9 @@ def routing_reads_its_pool_every_time(settings):
 def feedback_models_looked_at_every_call(settings):
     """Tests write, corrupt and retrain model files between calls; the kept look has its own test."""
     settings.FEEDBACK_MODEL_CHECK_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def recovery_reads_its_context_every_time(settings):
+    """Tests change survey settings, hours and templates between answers; the kept context has its tests."""
+    settings.MEHVAR_RECOVERY_CONTEXT_SECONDS = 0

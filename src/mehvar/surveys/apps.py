@@ -20,6 +20,22 @@ class SurveysConfig(AppConfig):
         register_kind("survey_response", _("Survey response"), "star")
         register_kind("survey_recovery", _("Recovery after feedback"), "check")
         self._register_customer_links()
+        self._forget_recovery_context_on_change()
+
+    @staticmethod
+    def _forget_recovery_context_on_change() -> None:
+        """A change to what ``recovery_context`` keeps drops it in this process at once."""
+        from django.db.models.signals import post_delete, post_save
+
+        from mehvar.conversations.models import CannedReply
+        from mehvar.core.models import BusinessHours, DayOff, Workspace
+        from mehvar.surveys.models import SurveySettings
+        from mehvar.surveys.recovery_context import forget_on_change
+
+        for model in (SurveySettings, BusinessHours, DayOff, CannedReply, Workspace):
+            uid = f"recovery-context-{model.__name__}"
+            post_save.connect(forget_on_change, sender=model, dispatch_uid=uid)
+            post_delete.connect(forget_on_change, sender=model, dispatch_uid=uid)
 
     @staticmethod
     def _register_customer_links() -> None:

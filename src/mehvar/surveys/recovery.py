@@ -5,7 +5,8 @@ CSAT of 1 or 2, or a comment the feedback engine reads as clearly negative opens
 owner is the agent of the conversation the survey followed, else the customer's account manager, else the
 workspace's recovery team; the deadline is ``SurveySettings.recovery_deadline_hours`` business hours away
 on the workspace's calendar; the apology is the workspace's apology reply (canned reply of purpose
-"apology" in the customer's language) or a default one.
+"apology" in the customer's language) or a default one. Those workspace rows are read through
+``recovery_context`` (kept in the process for a few seconds).
 
 ``recovery_close`` records what was done, sends ``customer_message`` on the customer's channel (into the
 conversation when there is one still open to messages, else straight through the outbox), puts the closure
@@ -23,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from mehvar.channels.outbox import outbox_enqueue
 from mehvar.core.audit import audit_record
-from mehvar.core.business_calendar import calendar_for_workspace
 from mehvar.core.models import AuditEntry, Membership
 from mehvar.core.roles import Perm, role_has
 from mehvar.core.text import normalize_text
@@ -43,8 +43,8 @@ from mehvar.surveys.models import (
     RecoveryTask,
     Response,
     SurveyKind,
-    SurveySettings,
 )
+from mehvar.surveys.recovery_context import recovery_context
 
 logger = logging.getLogger(__name__)
 A = AuditEntry.Action
@@ -84,32 +84,24 @@ def _member(pk: int | None, workspace_id: int) -> Membership | None:
 
 
 def _owner(
-    response: Response, customer: Customer, settings: SurveySettings
-) -> tuple[Membership | None, object | None, str]:
+    response: Response, customer: Customer, team_id: int | None
+) -> tuple[Membership | None, int | None, str]:
+    """(owner, team id, why): the agent, else the account manager, else the recovery team."""
     agent = _member(response.agent_id, response.workspace_id)
     if _may_recover(agent):
         return agent, None, OwnerReason.AGENT
     manager = _member(customer.owner_id, response.workspace_id)
     if _may_recover(manager):
         return manager, None, OwnerReason.ACCOUNT_MANAGER
-    team = settings.recovery_team
-    if team is not None:
-        return None, team, OwnerReason.TEAM
+    if team_id is not None:
+        return None, team_id, OwnerReason.TEAM
     return None, None, OwnerReason.NOBODY
 
 
-def _apology(response: Response, customer: Customer) -> str:
-    from mehvar.conversations.models import CannedReply, Conversation
+def _apology(response: Response, customer: Customer, template: str | None) -> str:
+    """The apology: the workspace's template in the response's language (``template``) filled in, or ours."""
+    from mehvar.conversations.models import Conversation
 
-    template = (
-        CannedReply.objects.filter(
-            workspace_id=response.workspace_id,
-            purpose=CannedReply.Purpose.APOLOGY,
-            language=response.language,
-        )
-        .order_by("pk")
-        .first()
-    )
     conversation = (
         None
         if response.conversation_id is None
@@ -120,11 +112,11 @@ def _apology(response: Response, customer: Customer) -> str:
     if template is not None and conversation is not None:
         from mehvar.conversations.templating import render_reply
 
-        return render_reply(template.body, conversation=conversation)
+        return render_reply(template, conversation=conversation)
     name = customer.first_name or customer.display_name or ""
     with translation.override(response.language):
         if template is not None:
-            return template.body.replace("{{ first_name }}", name).replace(
+            return template.replace("{{ first_name }}", name).replace(
                 "{{ customer_name }}", str(customer)
             )
         if name:
@@ -170,11 +162,9 @@ def recovery_consider(
     customer = Customer.objects.select_related("workspace").get(
         pk=response.customer_id, workspace_id=response.workspace_id
     )
-    settings = survey_settings(customer.workspace)
-    owner, team, owner_reason = _owner(response, customer, settings)
-    due = calendar_for_workspace(customer.workspace).add_business_time(
-        now, dt.timedelta(hours=settings.recovery_deadline_hours)
-    )
+    context = recovery_context(customer.workspace)
+    owner, team_id, owner_reason = _owner(response, customer, context.team_id)
+    due = context.calendar.add_business_time(now, dt.timedelta(hours=context.deadline_hours))
     fields = {
         "survey_id": response.survey_id,
         "customer": customer,
@@ -183,9 +173,9 @@ def recovery_consider(
         "score": score,
         "comment": comment,
         "owner": owner,
-        "team": team,
+        "team_id": team_id,
         "owner_reason": owner_reason,
-        "apology": _apology(response, customer),
+        "apology": _apology(response, customer, context.apologies.get(response.language)),
         "created_at": now,
         "due_at": due,
     }

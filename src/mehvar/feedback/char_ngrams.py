@@ -24,6 +24,22 @@ from sklearn.preprocessing import normalize
 MAX_WORDS_KEPT = 50_000  # distinct words remembered (≈ 20 MB); past it the memory starts again
 
 
+def plain_tfidf(vectorizer: TfidfVectorizer) -> bool:
+    """A fitted vectoriser that reads text as given (no lower-casing, accent stripping or preprocessor) and
+    weighs it with sublinear tf, idf and the l2 norm: what the model's own readings reproduce."""
+    return (
+        not vectorizer.lowercase
+        and vectorizer.preprocessor is None
+        and vectorizer.strip_accents is None
+        and vectorizer.input == "content"
+        and vectorizer.sublinear_tf
+        and vectorizer.use_idf
+        and vectorizer.norm == "l2"
+        and not vectorizer.binary
+        and hasattr(vectorizer, "idf_")
+    )
+
+
 class WordPieces:
     """``TfidfVectorizer.transform`` for a fitted ``char_wb`` vectoriser, with each word's columns kept."""
 
@@ -38,18 +54,7 @@ class WordPieces:
 
     @staticmethod
     def fits(vectorizer: TfidfVectorizer) -> bool:
-        return (
-            vectorizer.analyzer == "char_wb"
-            and not vectorizer.lowercase
-            and vectorizer.preprocessor is None
-            and vectorizer.strip_accents is None
-            and vectorizer.input == "content"
-            and vectorizer.sublinear_tf
-            and vectorizer.use_idf
-            and vectorizer.norm == "l2"
-            and not vectorizer.binary
-            and hasattr(vectorizer, "idf_")
-        )
+        return vectorizer.analyzer == "char_wb" and plain_tfidf(vectorizer)
 
     def columns(self, word: str) -> tuple[int, ...]:
         """The vocabulary's columns of the word's pieces, one per piece (a piece twice is there twice)."""

@@ -18,7 +18,7 @@ from collections import Counter
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from mehvar.feedback.char_ngrams import WordPieces
+from mehvar.feedback.char_ngrams import WordPieces, plain_tfidf
 from mehvar.feedback.lexicon_features import SentimentLexicon
 
 
@@ -26,16 +26,8 @@ def word_vectoriser_fits(vectorizer: TfidfVectorizer) -> bool:
     return (
         vectorizer.analyzer == "word"
         and vectorizer.tokenizer is str.split
-        and not vectorizer.lowercase
-        and vectorizer.preprocessor is None
-        and vectorizer.strip_accents is None
         and vectorizer.stop_words is None
-        and vectorizer.input == "content"
-        and vectorizer.sublinear_tf
-        and vectorizer.use_idf
-        and vectorizer.norm == "l2"
-        and not vectorizer.binary
-        and hasattr(vectorizer, "idf_")
+        and plain_tfidf(vectorizer)
     )
 
 

@@ -27,7 +27,7 @@ from mehvar.core.serving import WSGI, handler_for
 # wrk on the same machine): 2 threads answered 262-281 one-tap answers a second, 3 237, 4 224, 10 194-202;
 # more threads only contend for the interpreter and the cores. Raise it where long responses (exports) are
 # common, so that they do not hold every thread (docs/scaling.md).
-WEB_THREADS = int(os.environ.get("WEB_THREADS", "2"))
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "3"))  # measured: docs/benchmarks.md, ninth session
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

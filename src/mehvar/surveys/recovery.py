@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mehvar.channels.outbox import outbox_enqueue
+from mehvar.conversations.templating import placeholders_in, render_for_customer
 from mehvar.core.audit import audit_record
 from mehvar.core.models import AuditEntry, Membership
 from mehvar.core.roles import Perm, role_has
@@ -116,9 +117,9 @@ def _apology(response: Response, customer: Customer, template: str | None) -> st
     name = customer.first_name or customer.display_name or ""
     with translation.override(response.language):
         if template is not None:
-            return template.replace("{{ first_name }}", name).replace(
-                "{{ customer_name }}", str(customer)
-            )
+            # No conversation: what the customer alone tells is filled; the rest stays for the agent to
+            # write out (closing refuses a message that still holds a placeholder).
+            return render_for_customer(template, customer=customer)
         if name:
             return _(
                 "Dear %(name)s, we are sorry that we let you down, and thank you for telling us. "
@@ -291,6 +292,17 @@ def recovery_close(
         raise PermissionDenied
     resolution = _clean_note(resolution, "resolution", required=True)
     customer_message = _clean_note(customer_message, "customer_message", required=False)
+    left = placeholders_in(customer_message)
+    if left:
+        raise ValidationError(
+            {
+                "customer_message": ValidationError(
+                    _("The message still holds %(names)s: write it out or remove it before it is sent.")
+                    % {"names": " ".join(left)},
+                    code="placeholder",
+                )
+            }
+        )
     now = now or timezone.now()
     claimed = RecoveryTask.objects.filter(
         pk=task.pk, workspace_id=task.workspace_id, status=RecoveryStatus.OPEN

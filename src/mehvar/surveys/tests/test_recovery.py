@@ -198,3 +198,40 @@ def test_loop_closure_rate_and_time_to_close(tenants, clock):
     assert figures.median_hours_to_close == pytest.approx((2 + 72) / 2, abs=0.01)
     assert selectors.recovery_loop_figures(workspace=tenants.ws_b, since=tehran(day=1)).opened == 0
     assert links  # the module the one-tap links come from is the one the pages use
+
+
+def test_an_apology_without_a_conversation_fills_what_the_customer_tells_and_closing_refuses_placeholders(
+    tenants, clock
+):
+    """The apology template may name the conversation («{{ number }}»); with none, the customer's variables
+    are filled and that one is left for the agent, and no message holding a placeholder reaches a customer."""
+    sms_channel(tenants.ws_a)
+    CannedReply.objects.create(
+        workspace=tenants.ws_a,
+        title="پوزش",
+        purpose="apology",
+        body="{{ first_name }} عزیز، درخواست {{ number }} در {{ today_numeric }} ثبت شد.",
+    )
+    survey = nps_survey(tenants.owner_a, trigger="manual")
+    person = customer(tenants.owner_a, first_name="سارا", phone="09127778800")
+    tap(invite(survey, person), 1)
+    task = RecoveryTask.objects.get(customer=person)
+    assert task.apology.startswith("سارا عزیز، درخواست {{ number }} در ۱۴۰")
+    assert "{{ first_name }}" not in task.apology and "{{ today_numeric }}" not in task.apology
+    with pytest.raises(ValidationError) as error:
+        recovery.recovery_close(
+            task=task, acting=tenants.owner_a, resolution="پیگیری شد", customer_message=task.apology
+        )
+    assert error.value.error_dict["customer_message"][0].code == "placeholder"
+    said = " ".join(error.value.messages)
+    assert "{{ number }}" in said and "پیام هنوز" in said  # names the placeholder, in Persian by default
+    assert not OutboxMessage.objects.filter(idempotency_key=f"recovery:{task.pk}:told").exists()
+    recovery.recovery_close(
+        task=task,
+        acting=tenants.owner_a,
+        resolution="پیگیری شد",
+        customer_message=task.apology.replace("{{ number }}", "شما"),
+    )
+    task.refresh_from_db()
+    assert task.status == "done"
+    assert OutboxMessage.objects.filter(idempotency_key=f"recovery:{task.pk}:told").exists()

@@ -18,7 +18,7 @@ Which model answers (``Analysis.model``):
 Models are loaded lazily, once per process, and reloaded when their file changes: whether it did (the corpus
 files' and the model file's sizes and times, the fingerprint) is looked at again when the last look is older
 than ``FEEDBACK_MODEL_CHECK_SECONDS`` (default 2; 0: at every call), since the look costs more than reading a
-comment does (ADR 11's measurements, docs/feedback-analysis.md). A missing, stale or
+comment does (docs/feedback-analysis.md, "What is left"). A missing, stale or
 corrupt base model is rebuilt from the corpus as ``FEEDBACK_MODEL_BUILD`` says: ``"background"`` (the
 default: rules answer meanwhile), ``"inline"`` (this call waits, a few seconds) or ``"off"`` (only
 ``mehvar feedback train`` builds it). The batch is vectorised once; about 5,000 comments a second on one

@@ -23,7 +23,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from mehvar.channels.outbox import outbox_enqueue
-from mehvar.conversations.templating import placeholders_in, render_for_customer
 from mehvar.core.audit import audit_record
 from mehvar.core.models import AuditEntry, Membership
 from mehvar.core.roles import Perm, role_has
@@ -102,6 +101,7 @@ def _owner(
 def _apology(response: Response, customer: Customer, template: str | None) -> str:
     """The apology: the workspace's template in the response's language (``template``) filled in, or ours."""
     from mehvar.conversations.models import Conversation
+    from mehvar.conversations.templating import render_for_customer, render_reply
 
     conversation = (
         None
@@ -111,8 +111,6 @@ def _apology(response: Response, customer: Customer, template: str | None) -> st
         ).first()
     )
     if template is not None and conversation is not None:
-        from mehvar.conversations.templating import render_reply
-
         return render_reply(template, conversation=conversation)
     name = customer.first_name or customer.display_name or ""
     with translation.override(response.language):
@@ -292,6 +290,8 @@ def recovery_close(
         raise PermissionDenied
     resolution = _clean_note(resolution, "resolution", required=True)
     customer_message = _clean_note(customer_message, "customer_message", required=False)
+    from mehvar.conversations.templating import placeholders_in
+
     left = placeholders_in(customer_message)
     if left:
         raise ValidationError(

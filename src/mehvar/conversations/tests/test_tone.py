@@ -10,6 +10,8 @@ from mehvar.conversations.tone import (
     SOURCE_PHRASES,
     SOURCE_WORD_LIST,
     abuse_findings,
+    addressed_conduct,
+    conduct_words,
     merged_spans,
     plain_persian,
     reply_tone_check,
@@ -91,6 +93,67 @@ def test_abuse_screening_leaves_dismissive_phrases_to_the_tone_check():
     assert [f.category for f in abuse_findings("خفه شو احمق")] == ["harassment", "insult"]
 
 
+# Customers report bad service with words for conduct; from a customer they are abuse only said to someone.
+CONDUCT_COMPLAINTS = [
+    "پیک بی‌ادب بود",
+    "کارمندتون خیلی بی ادب بود",
+    "کارمندتون بی‌سواد بود",
+    "برخورد راننده بی‌تربیت بود",
+    "پیک شما بی‌ادب بود و بسته را پرت کرد",  # «شما» before it, but a complaint
+    "پشتیبانی واقعا بی‌عرضه است",
+    "مدیر فروشگاه بی‌لیاقت بود",
+    "فروشنده خیلی بی‌شخصیت برخورد کرد",
+    "رفتار پیک بيفرهنگ بود",  # Arabic yeh, written together
+    "از بی‌لیاقتی مدیرتون خسته شدم",
+]
+
+
+@pytest.mark.parametrize("text", CONDUCT_COMPLAINTS)
+def test_a_complaint_about_conduct_is_not_abuse(text):
+    assert abuse_findings(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ای بی‌ادب",
+        "آدم بی‌تربیت!",
+        "تو بی‌ادبی",
+        "تو خیلی بی ادبی",
+        "شما بی‌سوادید",
+        "بی‌لیاقتین همتون",
+        "شما بی‌عرضه‌اید",  # the ending after a final «ه»
+        "بی‌شخصیت هستید",
+        "تو بیییی‌ادبی",  # a held key
+        "اي بي‌فرهنگ",  # Arabic yeh
+    ],
+)
+def test_a_conduct_word_said_to_someone_is_abuse(text):
+    found = abuse_findings(text)
+    assert [f.category for f in found] == ["insult"], text
+    assert found[0].source == SOURCE_PHRASES
+    if text.startswith("تو "):
+        assert found[0].excerpt.startswith("تو ")  # the frame is masked with the word
+
+
+def test_agents_are_warned_of_conduct_words_in_any_form():
+    words = conduct_words()
+    assert len(words) >= 7 and len(addressed_conduct()) > 10 * len(words)
+    for word in words:
+        for spelling in (word.text, word.text.replace(" ", "\u200c"), word.text.replace(" ", "")):
+            text = f"پیک {spelling} بود"
+            assert abuse_findings(text) == [], text
+            assert [f.category for f in reply_tone_check(text)] == ["insult"], text
+    assert reply_tone_check("از بی‌لیاقتی مدیرتون خسته شدم")[0].category == DISMISSIVE
+
+
+@pytest.mark.parametrize(
+    "text", ["پیک بیشعور بود", "کارمندتون احمق بود", "اپراتور نفهم بود", "پشتیبان عوضی", "پیک الاغ بود"]
+)
+def test_strong_insults_are_abuse_in_every_frame(text):
+    assert [f.category for f in abuse_findings(text)] == ["insult"]
+
+
 def test_only_text_is_read():
     with pytest.raises(TypeError):
         reply_tone_check(b"bytes")  # type: ignore[arg-type]
@@ -155,7 +218,8 @@ def _disguises(entry: str) -> list[str]:
 def _entries() -> list[str]:
     from persian_text_guard import WordList
 
-    return [w.text for w in (*WordList.persian_default(), *rude_phrases())]
+    ours = (*rude_phrases(), *conduct_words(), *addressed_conduct())
+    return [w.text for w in (*WordList.persian_default(), *ours)]
 
 
 def test_plain_persian_is_found_the_same_with_or_without_folding():

@@ -34,6 +34,17 @@ class DemoLoad:
     api_token: str = ""  # the owner's new token, only when created: it is not stored in plain text
 
 
+def _feedback_model_ready(say: Callable[[str], None]) -> None:
+    """The feedback model is built before the demo's comments, reviews and messages are read, so that they are
+    read by it and not by the keyword rules that answer while it is missing (``FEEDBACK_MODEL_BUILD`` "off"
+    leaves it to ``mehvar feedback train``)."""
+    from mehvar.feedback.services import feedback_base_model_ready
+
+    say("feedback model")
+    if not feedback_base_model_ready():
+        say("feedback model not built (FEEDBACK_MODEL_BUILD is off): comments are read by keyword rules")
+
+
 def demo_workspace() -> Workspace | None:
     return Workspace.objects.filter(slug=DEMO_WORKSPACE_SLUG).first()
 
@@ -59,6 +70,7 @@ def demo_load(
             raise ValidationError(
                 {"workspace": _("The demo workspace exists already: load with --if-empty or --replace.")}
             )
+    _feedback_model_ready(say)
     with transaction.atomic():
         if existing is not None:
             existing.delete()

@@ -20,9 +20,10 @@ The workspace's rules hold: at most one invitation per customer every 30 days, c
 invitations are written as sent in the past, without outbox rows; invitations left unanswered have had their
 reminder, and none is left unanswered in the last three days, so the worker's reminder sweep finds nothing
 due. Comments (about 40% of the answers, ``survey_texts``) are cleaned and flagged with
-``surveys.comments.text_clean`` and read in one batch by the feedback engine (keyword rules when its model
-is not built yet). ``survey_plans`` decides who was asked when; ``survey_loop`` writes the timeline, last
-NPS, recovery tasks and eNPS; then the monthly roll-ups are built. Everything but the link tokens (secrets)
+``surveys.comments.text_clean`` and read in one batch by the feedback engine (its model is built before the
+demo loads, ``demo.services``; keyword rules only where ``FEEDBACK_MODEL_BUILD`` is "off").
+``survey_plans`` decides who was asked when; ``survey_loop`` writes the timeline, last NPS, recovery tasks
+and eNPS; then the monthly roll-ups are built. Everything but the link tokens (secrets)
 depends only on the seed, the load time and the data of the steps before.
 """
 

@@ -111,7 +111,12 @@ class MessageReading(Reading):
     class Meta:
         verbose_name = _("message reading")
         verbose_name_plural = _("message readings")
-        indexes = [models.Index(fields=["workspace", "-created_at", "-id"], name="feedback_reading_ws_new")]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at", "-id"], name="feedback_reading_ws_new"),
+            models.Index(  # the rules' readings, read again once a model answers (``readings``)
+                fields=["workspace", "id"], condition=models.Q(model="rules"), name="feedback_reading_rules"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.sentiment}"
@@ -145,6 +150,9 @@ class Review(Reading):
         indexes = [
             models.Index(fields=["workspace", "-written_at", "-id"], name="feedback_review_ws_new"),
             models.Index(fields=["workspace", "customer"], name="feedback_review_ws_customer"),
+            models.Index(  # the rules' readings, read again once a model answers (``readings``)
+                fields=["workspace", "id"], condition=models.Q(model="rules"), name="feedback_review_rules"
+            ),
         ]
 
     def __str__(self) -> str:

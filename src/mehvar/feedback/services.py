@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +26,14 @@ from mehvar.core.models import AuditEntry, Membership, Workspace
 from mehvar.core.text import normalize_text
 from mehvar.feedback.corpus import SENTIMENTS, URGENCIES, Example, corpus_examples
 from mehvar.feedback.models import FeedbackCorrection, WorkspaceModel
-from mehvar.feedback.storage import base_fingerprint, base_model_path, model_save, workspace_model_path
+from mehvar.feedback.storage import (
+    ModelFileError,
+    base_fingerprint,
+    base_model_path,
+    model_load,
+    model_save,
+    workspace_model_path,
+)
 from mehvar.feedback.training import FeedbackModel, train_model
 
 logger = logging.getLogger("mehvar.feedback")
@@ -48,6 +56,22 @@ def feedback_base_model_build() -> FeedbackModel:
     feedback_models_forget()
     logger.info("feedback base model built: %(examples)s examples, %(train_seconds)s s", model.meta)
     return model
+
+
+def feedback_base_model_ready() -> bool:
+    """Whether the base model can answer, building it now (in this call, about 10 s) when its file is missing,
+    stale or corrupt, unless ``FEEDBACK_MODEL_BUILD`` is "off".
+
+    For a loader about to analyse many texts at once (the demo's), which would otherwise be read by the
+    keyword rules while the analysis rebuilds the model in the background.
+    """
+    try:
+        model_load(base_model_path(), fingerprint=base_fingerprint())
+    except ModelFileError:
+        if getattr(settings, "FEEDBACK_MODEL_BUILD", "background") == "off":
+            return False
+        feedback_base_model_build()
+    return True
 
 
 def _now_text() -> str:

@@ -18,7 +18,8 @@ def feedback_workspace_train_task(*, workspace_id: int) -> dict:
 @periodic(every=dt.timedelta(minutes=1))
 @task()
 def feedback_message_readings_task() -> int:
-    """Sentiment, topics, urgency and abuse of the inbound messages not read yet (``readings``)."""
-    from mehvar.feedback.readings import message_readings_run
+    """Sentiment, topics, urgency and abuse of the inbound messages not read yet, then the model's reading of
+    what the keyword rules read while it was missing (``readings``); how many readings were written."""
+    from mehvar.feedback.readings import message_readings_run, provisional_readings_run
 
-    return message_readings_run()
+    return message_readings_run() + provisional_readings_run()
